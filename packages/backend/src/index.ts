@@ -1,0 +1,40 @@
+/*
+ * The fincloud portal backend: Backstage's own plugins an adopter keeps, plus
+ * the fincloud suite. Wiring only; each feature lives in its own package.
+ */
+import { createBackend } from '@backstage/backend-defaults';
+
+const backend = createBackend();
+
+// Serves the built frontend in production and in the browser tests.
+backend.add(import('@backstage/plugin-app-backend'));
+
+// Sign-in. The development sign-in (pick any sample user) is switched on by
+// auth.providers.fincloud-dev in app-config.yaml only.
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@fincloud/plugin-auth-backend-module-dev-sign-in'));
+
+// The catalog: services, teams and people; fincloud's roles come from it.
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+
+// Permissions: the fincloud policy decides, deny by default.
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(
+  import('@fincloud/plugin-permission-backend-module-fincloud-policy'),
+);
+
+// Search over the catalog (Postgres engine when the database is Postgres,
+// in-memory Lunr otherwise).
+backend.add(import('@backstage/plugin-search-backend'));
+backend.add(import('@backstage/plugin-search-backend-module-pg'));
+backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+
+// Backstage's Kubernetes view of each service's workloads.
+backend.add(import('@backstage/plugin-kubernetes-backend'));
+
+backend.add(import('@backstage/plugin-user-settings-backend'));
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
+
+backend.start();
