@@ -1,8 +1,9 @@
 import { defineConfig } from '@playwright/test';
+import { e2ePort, portalUrl } from './e2e/harness/config';
 
 /**
  * Browser tests: Playwright driving Debian's Chromium (never a downloaded
- * browser). e2e/harness/globalSetup.ts starts the portal on port 7017.
+ * browser). e2e/harness/globalSetup.ts starts the portal (port FINCLOUD_E2E_PORT, default 7017).
  */
 export default defineConfig({
   testDir: './e2e/tests',
@@ -15,11 +16,11 @@ export default defineConfig({
   globalSetup: './e2e/harness/globalSetup.ts',
   reporter: [
     ['list'],
-    ['json', { outputFile: 'node_modules/.cache/e2e-results.json' }],
+    ['json', { outputFile: process.env.FINCLOUD_E2E_REPORT ?? 'node_modules/.cache/e2e-results.json' }],
   ],
-  outputDir: 'node_modules/.cache/e2e-test-results',
+  outputDir: `node_modules/.cache/e2e-test-results-${e2ePort}`,
   use: {
-    baseURL: 'http://localhost:7017',
+    baseURL: portalUrl,
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     viewport: { width: 1600, height: 1000 },

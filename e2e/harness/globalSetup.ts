@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { e2ePort, portalUrl } from './config';
 import {
+  logDir,
   repoRoot,
   startProcess,
   Started,
@@ -8,12 +10,11 @@ import {
   waitForHttp,
 } from './processes';
 
-export const PORTAL_URL = 'http://localhost:7017';
-
 /**
  * Starts what the browser tests need: the backend serving the built app with
- * the sample catalog and the development sign-in. The app must be built first
- * (`yarn workspace app build`; the test command does it).
+ * the sample catalog and the development sign-in, on FINCLOUD_E2E_PORT (7017
+ * by default, so a running `./fincloud start` portal is not disturbed). The
+ * app must be built first (`yarn workspace app build`; the test command does it).
  */
 export default async function globalSetup() {
   if (!existsSync(join(repoRoot, 'packages', 'app', 'dist', 'index.html'))) {
@@ -21,6 +22,20 @@ export default async function globalSetup() {
       'The app is not built: run `yarn workspace app build` (./fincloud test does it) before the browser tests',
     );
   }
+  mkdirSync(logDir, { recursive: true });
+  const portConfig = join(logDir, `app-config.port-${e2ePort}.yaml`);
+  writeFileSync(
+    portConfig,
+    [
+      `app: { baseUrl: '${portalUrl}' }`,
+      `backend:`,
+      `  baseUrl: '${portalUrl}'`,
+      `  listen: { port: ${e2ePort}, host: 127.0.0.1 }`,
+      `  cors: { origin: '${portalUrl}' }`,
+      '',
+    ].join('\n'),
+  );
+
   const started: Started[] = [];
   const stopAll = async () => {
     for (const s of started.reverse()) {
@@ -28,7 +43,7 @@ export default async function globalSetup() {
     }
   };
   try {
-    const backend = startProcess('backend', process.execPath, [
+    const backend = startProcess(`backend-${e2ePort}`, process.execPath, [
       join(repoRoot, '.yarn', 'releases', 'yarn-4.13.0.cjs'),
       'workspace',
       'backend',
@@ -37,9 +52,11 @@ export default async function globalSetup() {
       join(repoRoot, 'app-config.yaml'),
       '--config',
       join(repoRoot, 'e2e', 'app-config.e2e.yaml'),
+      '--config',
+      portConfig,
     ]);
     started.push(backend);
-    await waitForHttp(`${PORTAL_URL}/.backstage/health/v1/readiness`, backend);
+    await waitForHttp(`${portalUrl}/.backstage/health/v1/readiness`, backend);
   } catch (error) {
     await stopAll();
     throw error;
