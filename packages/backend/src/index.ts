@@ -3,8 +3,15 @@
  * the fincloud suite. Wiring only; each feature lives in its own package.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import { fincloudAuditorServiceFactory } from '@fincloud/plugin-audit-node';
 
 const backend = createBackend();
+
+// coreServices.auditor for every plugin: logs as Backstage's default does and
+// persists every event to the tamper-evident audit trail (plugins/audit-node).
+backend.add(fincloudAuditorServiceFactory);
+// The audit trail's API: query, export with chain proof, verify, retention.
+backend.add(import('@fincloud/plugin-audit-backend'));
 
 // Serves the built frontend in production and in the browser tests.
 backend.add(import('@backstage/plugin-app-backend'));

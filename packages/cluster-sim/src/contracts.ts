@@ -125,7 +125,20 @@ export interface ScriptedStep {
  * makes a build fail at a chosen step). Every container of a Job pod gets a
  * step; unknown images get a generic step that succeeds.
  */
-export type ScriptPod = (pod: V1Pod) => ScriptedStep[];
+export type ScriptPod = (
+  pod: V1Pod,
+  context?: ScriptPodContext,
+) => ScriptedStep[];
+
+/**
+ * Optional extra input for `ScriptPod` (added compatibly): the data of the
+ * ConfigMaps in the pod's namespace, by name, so that a Dockerfile mounted
+ * from a ConfigMap is printed instruction by instruction. Without it the
+ * build step uses `DOCKERFILE_INLINE` or a default Dockerfile.
+ */
+export interface ScriptPodContext {
+  configMaps?: ReadonlyMap<string, Record<string, string>>;
+}
 
 // ---------------------------------------------------------------- traffic and metrics (src/traffic)
 

@@ -1,7 +1,21 @@
 /**
- * The fincloud permission policy module.
+ * The fincloud permission policy module: decides every permission from the
+ * catalog roles and the permission table (rules.ts), deny by default.
  *
  * @packageDocumentation
  */
 export { permissionModuleFincloudPolicy as default } from './module';
 export { FincloudPermissionPolicy } from './policy';
+export type { FincloudPermissionPolicyOptions, TeamLeadLookup } from './policy';
+export { TeamLeadDirectory } from './teamLeads';
+export type { TeamLeadDirectoryOptions } from './teamLeads';
+export { readPolicyOptions } from './config';
+export type { FincloudPolicyOptions } from './config';
+export { PERMISSION_RULES, ROLE_COLUMNS, CATALOG_ENTITY } from './rules';
+export type {
+  PermissionRule,
+  BasicPermissionRule,
+  EntityPermissionRule,
+  RoleColumn,
+} from './rules';
+export { renderPermissionTable } from './permissionTable';

@@ -1,0 +1,19 @@
+/*
+ * The backend the permission matrix runs against: the catalog and the
+ * permission plugin with the fincloud policy (what decides), plus every
+ * fincloud backend feature packages/backend/src/index.ts registers. A test
+ * fails when index.ts registers a fincloud package this list lacks.
+ */
+import authPlugin from '@backstage/plugin-auth-backend';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import permissionPlugin from '@backstage/plugin-permission-backend';
+import devSignIn from '@fincloud/plugin-auth-backend-module-dev-sign-in';
+import fincloudPolicy from '@fincloud/plugin-permission-backend-module-fincloud-policy';
+
+export const MATRIX_FEATURES = [
+  authPlugin,
+  devSignIn,
+  catalogPlugin,
+  permissionPlugin,
+  fincloudPolicy,
+];

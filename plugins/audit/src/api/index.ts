@@ -1,0 +1,3 @@
+export { auditApiRef } from './AuditApi';
+export type { AuditApi, AuditExportFile } from './AuditApi';
+export { AuditClient } from './AuditClient';

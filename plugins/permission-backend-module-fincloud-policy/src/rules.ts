@@ -1,0 +1,162 @@
+/**
+ * The fincloud permission table: one row per permission name, saying what each
+ * role gets. The policy (policy.ts) reads nothing else, and the README's
+ * permission table is generated from these rows (permissionTable.ts; a test
+ * keeps them equal). A permission without a row is denied to everybody.
+ *
+ * Cells:
+ * - `allow`: the role is allowed, whatever the entity.
+ * - `owner`: conditional; allowed on entities owned by the user or one of
+ *   their groups (catalog rule `IS_ENTITY_OWNER`, claims = the user's
+ *   ownership refs).
+ * - `lead`: conditional; allowed on entities owned by a group the user leads
+ *   (`fincloud.io/team-leads` on the Group; claims = the led groups).
+ * - `deny`: this role adds nothing (another role the user holds may allow).
+ *
+ * Roles (see the README): every signed-in user is a *reader*, and a
+ * *developer* of what they own; *team lead* of the groups naming them in
+ * `fincloud.io/team-leads`; *platform* and *auditor* by membership of the
+ * configured groups. A user's decision is the most permissive of their roles,
+ * except that an auditor gets only the auditor and reader columns (read-only
+ * everywhere, even on something they happen to own).
+ *
+ * @packageDocumentation
+ */
+
+/** The catalog's resource type; every fincloud capability permission uses it. */
+export const CATALOG_ENTITY = 'catalog-entity';
+
+/** A permission about no particular entity: ALLOW or DENY by role. */
+export interface BasicPermissionRule {
+  resourceType?: undefined;
+  developer: 'deny';
+  teamLead: 'deny';
+  platform: 'allow' | 'deny';
+  auditor: 'allow' | 'deny';
+  reader: 'allow' | 'deny';
+}
+
+/** A permission on a catalog entity: conditional for owners and leads. */
+export interface EntityPermissionRule {
+  resourceType: typeof CATALOG_ENTITY;
+  developer: 'owner' | 'deny';
+  teamLead: 'lead' | 'deny';
+  platform: 'allow' | 'deny';
+  auditor: 'allow' | 'deny';
+  reader: 'allow' | 'deny';
+}
+
+/** @public */
+export type PermissionRule = BasicPermissionRule | EntityPermissionRule;
+
+/** The columns of the table, in the order the README shows them. @public */
+export const ROLE_COLUMNS = [
+  'developer',
+  'teamLead',
+  'platform',
+  'auditor',
+  'reader',
+] as const;
+
+/** @public */
+export type RoleColumn = (typeof ROLE_COLUMNS)[number];
+
+const everybodyReads: EntityPermissionRule = {
+  resourceType: CATALOG_ENTITY,
+  developer: 'owner',
+  teamLead: 'lead',
+  platform: 'allow',
+  auditor: 'allow',
+  reader: 'allow',
+};
+
+const everybodyReadsBasic: BasicPermissionRule = {
+  developer: 'deny',
+  teamLead: 'deny',
+  platform: 'allow',
+  auditor: 'allow',
+  reader: 'allow',
+};
+
+const platformOnly: BasicPermissionRule = {
+  developer: 'deny',
+  teamLead: 'deny',
+  platform: 'allow',
+  auditor: 'deny',
+  reader: 'deny',
+};
+
+const platformOnlyOnEntity: EntityPermissionRule = {
+  resourceType: CATALOG_ENTITY,
+  developer: 'deny',
+  teamLead: 'deny',
+  platform: 'allow',
+  auditor: 'deny',
+  reader: 'deny',
+};
+
+/**
+ * Every permission fincloud decides. Add a capability's permissions as one
+ * row each, in its section.
+ *
+ * @public
+ */
+export const PERMISSION_RULES: Readonly<Record<string, PermissionRule>> = {
+  // --- Backstage: the catalog -------------------------------------------
+  'catalog.entity.read': everybodyReads,
+  'catalog.location.read': everybodyReadsBasic,
+  'catalog.entity.refresh': {
+    resourceType: CATALOG_ENTITY,
+    developer: 'owner',
+    teamLead: 'lead',
+    platform: 'allow',
+    auditor: 'deny',
+    reader: 'deny',
+  },
+  'catalog.entity.create': platformOnly,
+  'catalog.entity.delete': platformOnlyOnEntity,
+  'catalog.location.create': platformOnly,
+  'catalog.location.delete': platformOnly,
+
+  // --- Backstage: Kubernetes views ----------------------------------------
+  'kubernetes.clusters.read': everybodyReadsBasic,
+  'kubernetes.resources.read': everybodyReadsBasic,
+  // The proxy reaches cluster APIs with the backend's credentials.
+  'kubernetes.proxy': platformOnly,
+
+  // --- fincloud: audit trail (plugins/audit-common) -----------------------
+  'audit.events.read': {
+    developer: 'deny',
+    teamLead: 'deny',
+    platform: 'allow',
+    auditor: 'allow',
+    reader: 'deny',
+  },
+  'audit.entity.read': {
+    resourceType: CATALOG_ENTITY,
+    developer: 'owner',
+    teamLead: 'lead',
+    platform: 'allow',
+    auditor: 'allow',
+    reader: 'deny',
+  },
+  'audit.events.export': {
+    developer: 'deny',
+    teamLead: 'deny',
+    platform: 'allow',
+    auditor: 'allow',
+    reader: 'deny',
+  },
+
+  // --- fincloud: builds (plugins/builds-common) ---------------------------
+  // Added with the builds capability, one row per permission.
+
+  // --- fincloud: releases (plugins/releases-common) -----------------------
+  // Added with the releases capability, one row per permission.
+
+  // --- fincloud: terminal (plugins/terminal-common) -----------------------
+  // Added with the terminal capability, one row per permission.
+
+  // --- fincloud: monitoring (plugins/monitoring-common) -------------------
+  // Added with the monitoring capability, one row per permission.
+};
