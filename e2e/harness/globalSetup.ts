@@ -9,12 +9,16 @@ import {
   stopProcess,
   waitForHttp,
 } from './processes';
+import { startSimulator } from './sim';
 
 /**
- * Starts what the browser tests need: the backend serving the built app with
- * the sample catalog and the development sign-in, on FINCLOUD_E2E_PORT (7017
- * by default, so a running `./fincloud start` portal is not disturbed). The
- * app must be built first (`yarn workspace app build`; the test command does it).
+ * Starts what the browser tests need: the cluster simulator (default seed, a
+ * free port; its URL and token exported as FINCLOUD_SIM_URL / FINCLOUD_SIM_TOKEN
+ * for specs, see ./sim.ts) and the backend serving the built app with the
+ * sample catalog, the development sign-in and the simulator as cluster `sim`,
+ * on FINCLOUD_E2E_PORT (7017 by default, so a running `./fincloud start`
+ * portal is not disturbed). The app must be built first (`yarn workspace app
+ * build`; the test command does it).
  */
 export default async function globalSetup() {
   if (!existsSync(join(repoRoot, 'packages', 'app', 'dist', 'index.html'))) {
@@ -43,6 +47,10 @@ export default async function globalSetup() {
     }
   };
   try {
+    const sim = await startSimulator(e2ePort);
+    started.push(sim.started);
+    process.env.FINCLOUD_SIM_URL = sim.url;
+    process.env.FINCLOUD_SIM_TOKEN = sim.token;
     const backend = startProcess(`backend-${e2ePort}`, process.execPath, [
       join(repoRoot, '.yarn', 'releases', 'yarn-4.13.0.cjs'),
       'workspace',
@@ -52,6 +60,8 @@ export default async function globalSetup() {
       join(repoRoot, 'app-config.yaml'),
       '--config',
       join(repoRoot, 'e2e', 'app-config.e2e.yaml'),
+      '--config',
+      join(sim.stateDir, 'app-config.sim.yaml'),
       '--config',
       portConfig,
     ]);

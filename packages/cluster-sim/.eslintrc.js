@@ -29,5 +29,27 @@ module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
         'no-restricted-syntax': 'off',
       },
     },
+    {
+      // The exec emulator works on its in-memory filesystem only: no host files either.
+      files: ['src/exec/**'],
+      excludedFiles: ['src/exec/**/*.test.*'],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            paths: [...hostProcessModules, 'fs', 'node:fs', 'fs/promises', 'node:fs/promises'].map(name => ({
+              name,
+              message: 'The exec emulator never touches host processes or host files (src/exec works on its in-memory filesystem).',
+            })),
+            patterns: ['*.test*'],
+          },
+        ],
+      },
+    },
+    {
+      // The escape suite imports child_process and worker_threads only to spy on them and prove they are never called.
+      files: ['src/exec/escape.test.ts'],
+      rules: { 'no-restricted-imports': ['error', { patterns: ['*.stories*'] }] },
+    },
   ],
 });

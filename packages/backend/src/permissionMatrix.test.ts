@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { authServiceFactory } from '@backstage/backend-defaults/auth';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
@@ -16,9 +17,14 @@ import {
   CALLER_USERS,
   CALLERS,
   GUEST_USER_REF,
+  MATRIX_FIXTURES,
+  MatrixCall,
   PERMISSION_MATRIX,
 } from './permissionMatrix';
-import { MATRIX_FEATURES } from './permissionMatrixFeatures';
+import {
+  MATRIX_FEATURES,
+  matrixFeatureConfig,
+} from './permissionMatrixFeatures';
 
 const repoRoot = resolve(__dirname, '..', '..', '..');
 const SERVICE_TOKEN = 'permission-matrix-service-token-0123456789';
@@ -93,7 +99,20 @@ async function userInfo(server: Server, header: string) {
 describe('the permission matrix', () => {
   let server: Server;
   let stop: () => Promise<void>;
+  const tmp = mkdtempSync(join(tmpdir(), 'fincloud-permission-matrix-'));
   const headers = {} as Record<Caller, string | undefined>;
+  const call: MatrixCall = async (caller, method, path, body) => {
+    const verb = method.toLowerCase() as
+      | 'get'
+      | 'post'
+      | 'put'
+      | 'patch'
+      | 'delete';
+    let req = request(server)[verb](path);
+    if (headers[caller]) req = req.set('authorization', headers[caller]!);
+    const res = body ? await req.send(body) : await req;
+    return { status: res.status, body: res.body };
+  };
 
   beforeAll(async () => {
     const backend = await startTestBackend({
@@ -108,6 +127,7 @@ describe('the permission matrix', () => {
             app: { baseUrl: 'http://localhost:3000' },
             backend: {
               baseUrl: 'http://localhost:7007',
+              database: { client: 'better-sqlite3', connection: ':memory:' },
               auth: {
                 externalAccess: [
                   {
@@ -125,6 +145,7 @@ describe('the permission matrix', () => {
               },
             },
             permission: { enabled: true },
+            ...matrixFeatureConfig(tmp),
             catalog: {
               rules: [
                 {
@@ -165,7 +186,9 @@ describe('the permission matrix', () => {
           .get('/api/catalog/entities/by-name/user/default/pete')
           .set('authorization', service),
         request(server)
-          .get('/api/catalog/entities/by-name/component/default/payment-gateway')
+          .get(
+            '/api/catalog/entities/by-name/component/default/payment-gateway',
+          )
           .set('authorization', service),
       ]);
       const ready =
@@ -186,10 +209,19 @@ describe('the permission matrix', () => {
     headers.guest = `Bearer ${await signIn(server, 'matrix-guest')}`;
     headers.service = service;
     headers.none = undefined;
+
+    for (const fixture of MATRIX_FIXTURES) {
+      try {
+        await fixture.run(call);
+      } catch (error) {
+        throw new Error(`matrix fixture "${fixture.name}" failed: ${error}`);
+      }
+    }
   }, 120_000);
 
   afterAll(async () => {
     await stop?.();
+    rmSync(tmp, { recursive: true, force: true });
   });
 
   it('signs the callers in with real tokens that carry their catalog groups', async () => {
@@ -213,20 +245,14 @@ describe('the permission matrix', () => {
 
   describe.each(
     PERMISSION_MATRIX.map(row => [
-      `${row.method} ${row.path}${row.body ? ` ${JSON.stringify(row.body)}` : ''}`,
+      `${row.method} ${row.path}${
+        row.body ? ` ${JSON.stringify(row.body)}` : ''
+      }`,
       row,
     ]),
   )('%s', (_title, row) => {
     it.each(CALLERS)('as %s', async caller => {
-      const method = row.method.toLowerCase() as
-        | 'get'
-        | 'post'
-        | 'put'
-        | 'patch'
-        | 'delete';
-      let req = request(server)[method](row.path);
-      if (headers[caller]) req = req.set('authorization', headers[caller]!);
-      const res = row.body ? await req.send(row.body) : await req;
+      const res = await call(caller, row.method, row.path, row.body);
       expect({ caller, status: res.status }).toEqual({
         caller,
         status: row.expect[caller],

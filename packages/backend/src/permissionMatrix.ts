@@ -68,12 +68,14 @@ export interface MatrixRow {
  * 403 for everybody else.
  */
 export function allowed(...who: Exclude<Caller, 'none' | 'service'>[]) {
-  return Object.fromEntries(
-    CALLERS.map(c => [
-      c,
-      c === 'none' ? 401 : c === 'service' || who.includes(c as never) ? 200 : 403,
-    ]),
-  ) as Record<Caller, number>;
+  const status = (c: Caller) => {
+    if (c === 'none') return 401;
+    return c === 'service' || who.includes(c as never) ? 200 : 403;
+  };
+  return Object.fromEntries(CALLERS.map(c => [c, status(c)])) as Record<
+    Caller,
+    number
+  >;
 }
 
 /** Every caller, even without a token, gets `status` (public endpoints). */
@@ -100,26 +102,102 @@ const RISK = 'component:default/risk-engine';
 function onlyEventsOf(entityRef: string) {
   return (body: any) => {
     if (!Array.isArray(body.items) || body.items.length === 0) {
-      throw new Error(`expected events of ${entityRef}, got ${JSON.stringify(body)}`);
+      throw new Error(
+        `expected events of ${entityRef}, got ${JSON.stringify(body)}`,
+      );
     }
     const others = body.items.filter((e: any) => e.entityRef !== entityRef);
     if (others.length > 0) {
       throw new Error(
-        `events of other entities leaked: ${others.map((e: any) => e.entityRef).join(', ')}`,
+        `events of other entities leaked: ${others
+          .map((e: any) => e.entityRef)
+          .join(', ')}`,
       );
     }
   };
 }
 
+/** Calls the test backend as a caller; what fixtures use to seed data. */
+export type MatrixCall = (
+  caller: Caller,
+  method: MatrixRow['method'],
+  path: string,
+  body?: object,
+) => Promise<{ status: number; body: any }>;
+
+/**
+ * Data the rows read, created before they run (each capability adds its
+ * own): `run` may call the backend and should wait until what it created is
+ * visible.
+ */
+export interface MatrixFixture {
+  name: string;
+  run: (call: MatrixCall) => Promise<void>;
+}
+
+async function eventually(what: string, check: () => Promise<boolean>) {
+  const deadline = Date.now() + 30_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise(r => setTimeout(r, 100));
+  }
+}
+
+export const MATRIX_FIXTURES: MatrixFixture[] = [
+  {
+    // Catalog refreshes are audited by the catalog (entity-mutate, medium,
+    // buffered): wait until the trail holds events of both services.
+    name: 'audit events of payment-gateway and risk-engine',
+    async run(call) {
+      for (const entityRef of [PG, RISK]) {
+        await call('service', 'POST', '/api/catalog/refresh', { entityRef });
+        await eventually(`audit events of ${entityRef}`, async () => {
+          const res = await call(
+            'service',
+            'GET',
+            `/api/audit/events?entityRef=${encodeURIComponent(entityRef)}`,
+          );
+          return res.status === 200 && res.body.items.length > 0;
+        });
+      }
+    },
+  },
+];
+
+/** Events of more than one entity: the caller sees the whole trail. */
+function wholeTrail(body: any) {
+  const entities = new Set(
+    (body.items ?? []).map((e: any) => e.entityRef).filter(Boolean),
+  );
+  if (!entities.has(PG) || !entities.has(RISK)) {
+    throw new Error(
+      `expected events of ${PG} and ${RISK}, got ${[...entities].join(', ')}`,
+    );
+  }
+}
+
+const q = encodeURIComponent;
+
+// One row per endpoint, one line each (kept that way on purpose).
+// prettier-ignore
 export const PERMISSION_MATRIX: MatrixRow[] = [
   // --- the development sign-in (plugins/auth-backend-module-dev-sign-in) -----
   // Public by design: the sign-in page lists the users before anyone is signed in.
   { method: 'GET', path: '/api/auth/fincloud-dev-users', expect: everybody() },
 
   // --- Backstage's catalog, decided by the fincloud policy ------------------
-  // (These run first: their audit events are what the audit rows read.)
   { method: 'GET', path: '/api/catalog/entities/by-name/component/default/payment-gateway', expect: allowed(...SIGNED_IN) },
   { method: 'POST', path: '/api/catalog/refresh', body: { entityRef: PG }, expect: allowed('developer', 'lead', 'platform') },
   { method: 'POST', path: '/api/catalog/refresh', body: { entityRef: RISK }, expect: allowed('platform') },
   { method: 'DELETE', path: '/api/catalog/locations/00000000-0000-4000-8000-000000000000', expect: { ...allowed(), platform: 404, service: 404 } },
+
+  // --- the audit trail (plugins/audit-backend) ------------------------------
+  { method: 'GET', path: '/api/audit/events', expect: allowed('platform', 'auditor'), returns: wholeTrail },
+  { method: 'GET', path: `/api/audit/events?entityRef=${q(PG)}`, expect: allowed('developer', 'lead', 'platform', 'auditor'), returns: onlyEventsOf(PG) },
+  { method: 'GET', path: `/api/audit/events?entityRef=${q(RISK)}`, expect: allowed('platform', 'auditor'), returns: onlyEventsOf(RISK) },
+  { method: 'GET', path: `/api/audit/events/export?format=csv&entityRef=${q(PG)}`, expect: allowed('platform', 'auditor') },
+  { method: 'GET', path: '/api/audit/events/export?format=jsonl', expect: allowed('platform', 'auditor') },
+  { method: 'GET', path: '/api/audit/verify', expect: allowed('platform', 'auditor') },
+
+  // --- builds, releases, terminal, monitoring: add their endpoints here -----
 ];

@@ -7,6 +7,8 @@
 import authPlugin from '@backstage/plugin-auth-backend';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
+import auditPlugin from '@fincloud/plugin-audit-backend';
+import { fincloudAuditorServiceFactory } from '@fincloud/plugin-audit-node';
 import devSignIn from '@fincloud/plugin-auth-backend-module-dev-sign-in';
 import fincloudPolicy from '@fincloud/plugin-permission-backend-module-fincloud-policy';
 
@@ -16,4 +18,23 @@ export const MATRIX_FEATURES = [
   catalogPlugin,
   permissionPlugin,
   fincloudPolicy,
+  // The audit trail: every plugin's coreServices.auditor events are stored,
+  // and its API is in the matrix.
+  fincloudAuditorServiceFactory,
+  auditPlugin,
 ];
+
+/** Configuration those features need in the test (merged into the test config). */
+export function matrixFeatureConfig(tmpDir: string) {
+  return {
+    fincloud: {
+      audit: {
+        checkpoints: {
+          hmacKey: 'permission-matrix-hmac-key-0123456789abcdef',
+        },
+        spool: { directory: `${tmpDir}/audit-spool` },
+        archiveDirectory: `${tmpDir}/audit-archive`,
+      },
+    },
+  };
+}

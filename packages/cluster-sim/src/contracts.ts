@@ -36,6 +36,12 @@ export interface ContainerContext {
   labels: Record<string, string>;
   clock: SimClock;
   /**
+   * Optional (added compatibly): when the container started (ms since the
+   * epoch), so uptime, `ps` and the app's growing logs match the pod's age.
+   * Default: 20 minutes before the emulated container is created.
+   */
+  startedAt?: number;
+  /**
    * A simulated HTTP request to a cluster address (Service DNS name such as
    * `risk-engine.risk.svc.cluster.local`, short `risk-engine`, or a ClusterIP).
    * Never reaches the host network. Undefined result = no such host.
@@ -48,6 +54,13 @@ export interface ContainerContext {
     | { status: number; headers: Record<string, string>; body: string }
     | undefined
   >;
+  /**
+   * Optional (added compatibly): the cluster DNS answer for a name (Service
+   * DNS name, short or qualified, or a pod IP's name) as an IP address, for
+   * `nslookup`, `getent` and `curl -v`. Undefined = NXDOMAIN. Without it the
+   * emulator falls back to the `<SVC>_SERVICE_HOST` env vars.
+   */
+  resolve?(host: string): string | undefined;
 }
 
 export interface ExecIO {

@@ -35,7 +35,8 @@ export const auditPlugin = createBackendPlugin({
         deps.permissionsRegistry.addPermissions(auditPermissions);
         const verifyCache = new VerifyCache(
           deps.store,
-          (config.getOptionalNumber('fincloud.audit.verifyCacheSeconds') ?? 30) * 1000,
+          (config.getOptionalNumber('fincloud.audit.verifyCacheSeconds') ??
+            30) * 1000,
         );
         httpRouter.use(
           await createRouter({

@@ -31,24 +31,29 @@ function write(res: express.Response, chunk: string): Promise<boolean> {
   if (res.destroyed || res.writableEnded) return Promise.resolve(false);
   if (res.write(chunk)) return Promise.resolve(true);
   return new Promise(resolve => {
-    const done = (ok: boolean) => {
-      res.off('drain', onDrain);
+    function onDrain() {
       res.off('close', onClose);
-      resolve(ok);
-    };
-    const onDrain = () => done(true);
-    const onClose = () => done(false);
-    res.on('drain', onDrain);
-    res.on('close', onClose);
+      resolve(true);
+    }
+    function onClose() {
+      res.off('drain', onDrain);
+      resolve(false);
+    }
+    res.once('drain', onDrain);
+    res.once('close', onClose);
   });
 }
 
-export async function createRouter(options: RouterOptions): Promise<express.Router> {
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
   const { store, access, httpAuth, auditor, verifyCache } = options;
   const router = Router();
 
   router.get(AUDIT_ROUTES.events, async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     const query = parseEventsQuery(req.query as Record<string, unknown>);
     const scope = await access.authorizeQuery(credentials, query);
     const event = await auditor.createEvent({
@@ -72,8 +77,12 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get(AUDIT_ROUTES.export, async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    const { format, query } = parseExportQuery(req.query as Record<string, unknown>);
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const { format, query } = parseExportQuery(
+      req.query as Record<string, unknown>,
+    );
     await access.authorizeExport(credentials);
     // High severity: committed before a byte leaves, or 503 and no export.
     const event = await auditor.createEvent({
@@ -93,7 +102,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       res.status(200);
       res.setHeader(
         'Content-Type',
-        format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+        format === 'csv'
+          ? 'text/csv; charset=utf-8'
+          : 'application/x-ndjson; charset=utf-8',
       );
       res.setHeader(
         'Content-Disposition',
@@ -118,13 +129,17 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     } catch (error) {
       await event.fail({ error: error as Error, meta: { records, links } });
       if (!res.headersSent) throw error;
-      options.logger.warn(`Audit export ended early: ${(error as Error).message}`);
+      options.logger.warn(
+        `Audit export ended early: ${(error as Error).message}`,
+      );
       res.destroy(error as Error);
     }
   });
 
   router.get(AUDIT_ROUTES.verify, async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     await access.authorizeVerify(credentials);
     const event = await auditor.createEvent({
       eventId: AUDIT_EVENTS.chainVerify,

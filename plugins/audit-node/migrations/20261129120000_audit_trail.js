@@ -18,7 +18,10 @@ exports.up = async function up(knex) {
     table.comment('Append-only, hash-chained audit events');
     table.bigInteger('seq').notNullable();
     table.primary(['seq'], 'audit_events_pkey');
-    table.string('id', 36).notNullable().unique({ indexName: 'audit_events_id_uq' });
+    table
+      .string('id', 36)
+      .notNullable()
+      .unique({ indexName: 'audit_events_id_uq' });
     table.string('at', 24).notNullable().comment('ISO 8601 UTC, milliseconds');
     table.string('plugin', 128).notNullable();
     table.string('event_id', 255).notNullable();
@@ -39,7 +42,9 @@ exports.up = async function up(knex) {
     table
       .text('search_text')
       .notNullable()
-      .comment('Lower-cased event id, error and meta; an index for free text, not hashed');
+      .comment(
+        'Lower-cased event id, error and meta; an index for free text, not hashed',
+      );
     table.index(['entity_ref', 'seq'], 'audit_events_entity_idx');
     table.index(['actor_ref', 'seq'], 'audit_events_actor_idx');
     table.index(['event_id', 'seq'], 'audit_events_event_idx');
@@ -66,7 +71,9 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('audit_checkpoints', table => {
-    table.comment('Signed chain hashes; a rewrite of the whole chain breaks them');
+    table.comment(
+      'Signed chain hashes; a rewrite of the whole chain breaks them',
+    );
     table.bigInteger('seq').notNullable();
     table.primary(['seq'], 'audit_checkpoints_pkey');
     table.string('at', 24).notNullable();
@@ -77,7 +84,9 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('audit_archives', table => {
-    table.comment('Ranges written to archive files by retention; the rows stay');
+    table.comment(
+      'Ranges written to archive files by retention; the rows stay',
+    );
     table.bigInteger('from_seq').notNullable();
     table.primary(['from_seq'], 'audit_archives_pkey');
     table.bigInteger('to_seq').notNullable();

@@ -11,11 +11,10 @@ export { TeamLeadDirectory } from './teamLeads';
 export type { TeamLeadDirectoryOptions } from './teamLeads';
 export { readPolicyOptions } from './config';
 export type { FincloudPolicyOptions } from './config';
-export { PERMISSION_RULES, ROLE_COLUMNS, CATALOG_ENTITY } from './rules';
+export { PERMISSION_RULES, CATALOG_ENTITY } from './rules';
 export type {
   PermissionRule,
   BasicPermissionRule,
   EntityPermissionRule,
-  RoleColumn,
 } from './rules';
 export { renderPermissionTable } from './permissionTable';

@@ -49,18 +49,6 @@ export interface EntityPermissionRule {
 /** @public */
 export type PermissionRule = BasicPermissionRule | EntityPermissionRule;
 
-/** The columns of the table, in the order the README shows them. @public */
-export const ROLE_COLUMNS = [
-  'developer',
-  'teamLead',
-  'platform',
-  'auditor',
-  'reader',
-] as const;
-
-/** @public */
-export type RoleColumn = (typeof ROLE_COLUMNS)[number];
-
 const everybodyReads: EntityPermissionRule = {
   resourceType: CATALOG_ENTITY,
   developer: 'owner',

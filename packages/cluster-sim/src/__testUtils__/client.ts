@@ -32,7 +32,7 @@ export function deployment(name: string, options: { replicas?: number; image?: s
       selector: { matchLabels: labels },
       ...(options.strategy ? { strategy: options.strategy } : {}),
       template: {
-        metadata: { labels: { ...labels, version: 'v1' } },
+        metadata: { labels: { ...labels, version: 'v1' } as Record<string, string> },
         spec: { containers: [{ name: 'app', image: options.image ?? 'registry.fincloud.example/demo/app:1.0.0' }] },
       },
     },

@@ -222,7 +222,7 @@ describe('admission: what a real cluster would refuse gets 422 with the field an
         { alert: 'HighErrorRate', expr: 'job:istio_requests:rate5m > 1', for: '5m', labels: { severity: 'page' } },
       ]),
     );
-    expect(ok.metadata?.generation).toBe(1);
+    expect((ok as { metadata?: { generation?: number } }).metadata?.generation).toBe(1);
   });
 
   it('adds ephemeral debug containers only through pods/ephemeralcontainers, with their rules', async () => {

@@ -8,11 +8,22 @@ export type Content =
   | { kind: 'text'; text: string }
   | { kind: 'bytes'; bytes: Uint8Array }
   /** Generated on read (large logs, binaries): size and a reader of ranges. */
-  | { kind: 'virtual'; size: () => number; read: (offset: number, length: number) => string }
+  | {
+      kind: 'virtual';
+      size: () => number;
+      read: (offset: number, length: number) => string;
+    }
   /** Computed from the container's state when read (/proc). */
   | { kind: 'dynamic'; render: () => string };
 
-export type DeviceKind = 'null' | 'zero' | 'urandom' | 'tty' | 'stdout' | 'stderr' | 'stdin';
+export type DeviceKind =
+  | 'null'
+  | 'zero'
+  | 'urandom'
+  | 'tty'
+  | 'stdout'
+  | 'stderr'
+  | 'stdin';
 
 interface Base {
   mode: number;
@@ -48,7 +59,20 @@ export interface DeviceNode extends Base {
 export type Node = FileNode | DirNode | LinkNode | DeviceNode;
 
 export class FsError extends Error {
-  constructor(readonly code: 'ENOENT' | 'ENOTDIR' | 'EISDIR' | 'EEXIST' | 'ENOTEMPTY' | 'ENOSPC' | 'ELOOP' | 'EACCES' | 'EINVAL' | 'EBUSY', readonly path: string) {
+  constructor(
+    readonly code:
+      | 'ENOENT'
+      | 'ENOTDIR'
+      | 'EISDIR'
+      | 'EEXIST'
+      | 'ENOTEMPTY'
+      | 'ENOSPC'
+      | 'ELOOP'
+      | 'EACCES'
+      | 'EINVAL'
+      | 'EBUSY',
+    readonly path: string,
+  ) {
     super(
       {
         ENOENT: 'No such file or directory',
@@ -119,7 +143,14 @@ export class MemFs {
   }
 
   dir(mode = 0o755, uid = 0, gid = 0): DirNode {
-    return { type: 'dir', children: new Map(), mode, uid, gid, mtime: this.now() };
+    return {
+      type: 'dir',
+      children: new Map(),
+      mode,
+      uid,
+      gid,
+      mtime: this.now(),
+    };
   }
 
   /** Resolves a path to its node, following symlinks (the last one too unless `nofollow`). */
@@ -136,13 +167,23 @@ export class MemFs {
   }
 
   /** The canonical path (symlinks resolved) and its node. */
-  resolve(path: string, cwd = '/', nofollow = false): { path: string; node: Node } {
+  resolve(
+    path: string,
+    cwd = '/',
+    nofollow = false,
+  ): { path: string; node: Node } {
     if (path.length > MAX_PATH) throw new FsError('EINVAL', path.slice(0, 64));
-    if (path.includes('\0')) throw new FsError('ENOENT', path.replace(/\0/g, ''));
+    if (path.includes('\0'))
+      throw new FsError('ENOENT', path.replace(/\0/g, ''));
     return this.walk(normalise(path, cwd), 0, nofollow, path);
   }
 
-  private walk(abs: string, hops: number, nofollow: boolean, asked: string): { path: string; node: Node } {
+  private walk(
+    abs: string,
+    hops: number,
+    nofollow: boolean,
+    asked: string,
+  ): { path: string; node: Node } {
     const parts = abs.split('/').filter(Boolean);
     let node: Node = this.root;
     const at: string[] = [];
@@ -153,9 +194,13 @@ export class MemFs {
       const last = i === parts.length - 1;
       if (child.type === 'symlink' && !(last && nofollow)) {
         if (hops >= MAX_LINKS) throw new FsError('ELOOP', asked);
-        const target = typeof child.target === 'function' ? child.target() : child.target;
+        const target =
+          typeof child.target === 'function' ? child.target() : child.target;
         const rest = parts.slice(i + 1).join('/');
-        const next = normalise(`${target}${rest ? `/${rest}` : ''}`, `/${at.join('/')}`);
+        const next = normalise(
+          `${target}${rest ? `/${rest}` : ''}`,
+          `/${at.join('/')}`,
+        );
         return this.walk(next, hops + 1, nofollow, asked);
       }
       node = child;
@@ -169,7 +214,10 @@ export class MemFs {
   }
 
   /** The directory that holds `path` and the entry name. */
-  parent(path: string, cwd = '/'): { dir: DirNode; name: string; dirPath: string } {
+  parent(
+    path: string,
+    cwd = '/',
+  ): { dir: DirNode; name: string; dirPath: string } {
     const abs = normalise(path, cwd);
     if (abs === '/') throw new FsError('EBUSY', '/');
     const dirPath = dirname(abs);
@@ -198,14 +246,22 @@ export class MemFs {
   }
 
   /** Creates or replaces a regular file's content. */
-  writeFile(path: string, data: string | Uint8Array, cwd = '/', append = false, mode = 0o644): void {
+  writeFile(
+    path: string,
+    data: string | Uint8Array,
+    cwd = '/',
+    append = false,
+    mode = 0o644,
+  ): void {
     const target = this.tryLookup(path, cwd);
     if (target?.type === 'dir') throw new FsError('EISDIR', path);
     if (target?.type === 'device') return;
-    const addBytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    const addBytes =
+      typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     if (target?.type === 'file') {
       const old = target.content;
-      const oldSize = old.kind === 'text' || old.kind === 'bytes' ? contentSize(old) : 0;
+      const oldSize =
+        old.kind === 'text' || old.kind === 'bytes' ? contentSize(old) : 0;
       const newTotal = this.written + addBytes - (append ? 0 : oldSize);
       if (newTotal > FS_QUOTA_BYTES) throw new FsError('ENOSPC', path);
       this.written = Math.max(0, newTotal);
@@ -216,18 +272,25 @@ export class MemFs {
         const add = typeof data === 'string' ? Buffer.from(data) : data;
         target.content = { kind: 'bytes', bytes: Buffer.concat([prev, add]) };
       } else {
-        target.content = typeof data === 'string' ? { kind: 'text', text: data } : { kind: 'bytes', bytes: data };
+        target.content =
+          typeof data === 'string'
+            ? { kind: 'text', text: data }
+            : { kind: 'bytes', bytes: data };
       }
       target.mtime = this.now();
       target.program = undefined;
       return;
     }
-    if (this.written + addBytes > FS_QUOTA_BYTES) throw new FsError('ENOSPC', path);
+    if (this.written + addBytes > FS_QUOTA_BYTES)
+      throw new FsError('ENOSPC', path);
     const { dir, name } = this.parent(this.resolveForCreate(path, cwd));
     this.written += addBytes;
     dir.children.set(name, {
       type: 'file',
-      content: typeof data === 'string' ? { kind: 'text', text: data } : { kind: 'bytes', bytes: data },
+      content:
+        typeof data === 'string'
+          ? { kind: 'text', text: data }
+          : { kind: 'bytes', bytes: data },
       mode,
       uid: 0,
       gid: 0,
@@ -283,11 +346,14 @@ export class MemFs {
     if (!node) throw new FsError('ENOENT', from);
     let destPath = normalise(to, cwd);
     const dest = this.tryLookup(destPath);
-    if (dest?.type === 'dir') destPath = `${destPath.replace(/\/$/, '')}/${src.name}`;
-    if (`${destPath}/`.startsWith(`${normalise(from, cwd)}/`)) throw new FsError('EINVAL', to);
+    if (dest?.type === 'dir')
+      destPath = `${destPath.replace(/\/$/, '')}/${src.name}`;
+    if (`${destPath}/`.startsWith(`${normalise(from, cwd)}/`))
+      throw new FsError('EINVAL', to);
     const d = this.parent(destPath);
     const existing = d.dir.children.get(d.name);
-    if (existing?.type === 'dir' && node.type !== 'dir') throw new FsError('EISDIR', to);
+    if (existing?.type === 'dir' && node.type !== 'dir')
+      throw new FsError('EISDIR', to);
     src.dir.children.delete(src.name);
     d.dir.children.set(d.name, node);
     node.mtime = this.now();
@@ -309,7 +375,9 @@ export class MemFs {
 
 function sizeOfTree(node: Node): number {
   if (node.type === 'file') {
-    return node.content.kind === 'text' || node.content.kind === 'bytes' ? contentSize(node.content) : 0;
+    return node.content.kind === 'text' || node.content.kind === 'bytes'
+      ? contentSize(node.content)
+      : 0;
   }
   if (node.type === 'dir' && !node.dynamic) {
     let n = 0;
@@ -327,7 +395,9 @@ function cloneNode(node: Node, now: number): Node {
       return {
         ...node,
         dynamic: undefined,
-        children: new Map([...node.children].map(([k, v]) => [k, cloneNode(v, now)])),
+        children: new Map(
+          [...node.children].map(([k, v]) => [k, cloneNode(v, now)]),
+        ),
         mtime: now,
       };
     default:
@@ -342,26 +412,35 @@ export function readAllBytes(c: Content): Uint8Array {
     case 'bytes':
       return c.bytes;
     case 'virtual':
-      return Buffer.from(c.read(0, Math.min(c.size(), FS_QUOTA_BYTES)), 'latin1');
+      return Buffer.from(
+        c.read(0, Math.min(c.size(), FS_QUOTA_BYTES)),
+        'latin1',
+      );
     default:
       return Buffer.from(c.render());
   }
 }
 
 /** Reads a file in chunks (text), so that huge files stream. */
-export function* readChunks(c: Content, chunkSize = 64 * 1024): Generator<string> {
+export function* readChunks(
+  c: Content,
+  chunkSize = 64 * 1024,
+): Generator<string> {
   switch (c.kind) {
     case 'text':
-      for (let i = 0; i < c.text.length; i += chunkSize) yield c.text.slice(i, i + chunkSize);
+      for (let i = 0; i < c.text.length; i += chunkSize)
+        yield c.text.slice(i, i + chunkSize);
       return;
     case 'bytes': {
       const s = Buffer.from(c.bytes).toString('latin1');
-      for (let i = 0; i < s.length; i += chunkSize) yield s.slice(i, i + chunkSize);
+      for (let i = 0; i < s.length; i += chunkSize)
+        yield s.slice(i, i + chunkSize);
       return;
     }
     case 'virtual': {
       const size = c.size();
-      for (let off = 0; off < size; off += chunkSize) yield c.read(off, Math.min(chunkSize, size - off));
+      for (let off = 0; off < size; off += chunkSize)
+        yield c.read(off, Math.min(chunkSize, size - off));
       return;
     }
     default:

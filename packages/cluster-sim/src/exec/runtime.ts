@@ -81,7 +81,15 @@ export interface Process {
   /** stdout is the terminal (ls columns, colours, pagers). */
   stdoutIsTty: boolean;
   /** Runs another emulated program (find -exec, xargs, watch). */
-  run(argv: string[], io?: { stdin?: Input; stdout?: Output; stderr?: Output }): Promise<number>;
+  run(
+    argv: string[],
+    io?: {
+      stdin?: Input;
+      stdout?: Output;
+      stderr?: Output;
+      signal?: AbortSignal;
+    },
+  ): Promise<number>;
   /** The name programs print in messages (`ls: ...`). */
   name: string;
 }
@@ -96,7 +104,11 @@ export class Interrupted extends Error {
 }
 
 /** Waits `ms` on the container's clock, or until the signal aborts. */
-export function sleep(clock: SimClock, ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(
+  clock: SimClock,
+  ms: number,
+  signal: AbortSignal,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(new Interrupted());

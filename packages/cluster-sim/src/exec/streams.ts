@@ -89,7 +89,9 @@ export class Pipe implements Input, Output {
 }
 
 /** io.stdin (bytes) as text input. */
-export function bytesInput(source: AsyncIterable<Buffer>): Input & { iterator: AsyncIterator<Buffer> } {
+export function bytesInput(
+  source: AsyncIterable<Buffer>,
+): Input & { iterator: AsyncIterator<Buffer> } {
   const iterator = source[Symbol.asyncIterator]();
   const decoder = new StringDecoder('utf8');
   let done = false;
@@ -103,7 +105,9 @@ export function bytesInput(source: AsyncIterable<Buffer>): Input & { iterator: A
           const rest = decoder.end();
           return rest || null;
         }
-        const text = decoder.write(Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value));
+        const text = decoder.write(
+          Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value),
+        );
         if (text) return text;
       }
       return null;
@@ -129,7 +133,10 @@ export async function* lines(input: Input): AsyncGenerator<string> {
 }
 
 /** All of an input, up to `limit` characters (the rest is drained and dropped). */
-export async function readAll(input: Input, limit = 16 * 1024 * 1024): Promise<string> {
+export async function readAll(
+  input: Input,
+  limit = 16 * 1024 * 1024,
+): Promise<string> {
   let out = '';
   for (;;) {
     const chunk = await input.read();

@@ -15,7 +15,9 @@ function splitKeys(chunk: string): string[] {
   const keys: string[] = [];
   for (let i = 0; i < chunk.length; ) {
     if (chunk[i] === '\x1b') {
-      const m = /^\x1b(\[[0-9;?]*[A-Za-z~]|O[A-Za-z]|.)?/.exec(chunk.slice(i, i + 16));
+      const m = /^\x1b(\[[0-9;?]*[A-Za-z~]|O[A-Za-z]|.)?/.exec(
+        chunk.slice(i, i + 16),
+      );
       const len = m ? m[0].length : 1;
       keys.push(chunk.slice(i, i + len));
       i += len;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { generate } from 'selfsigned';
 import type { SimClock } from '../contracts';
 import { ManualClock, RealClock } from '../controllers/clock';
 import type { SimBehaviours } from '../controllers/context';
@@ -14,6 +15,9 @@ import { standInEmulatedContainer, standInTraffic } from '../testing/standins';
 import { ApiServer } from './ApiServer';
 import { DEFAULT_OBJECTS, applyObjects, readManifests } from './seed';
 
+/** Service annotation: simulated requests per second sent to the Service. */
+export const REQUESTS_PER_SECOND = 'sim.fincloud.io/requests-per-second';
+
 export interface SimulatorOptions {
   /** A seed YAML path or objects; default: namespace `default` and three nodes. */
   seed?: string | K8sObject[];
@@ -26,7 +30,8 @@ export interface SimulatorOptions {
   port?: number;
   /** The bearer token; random by default. */
   token?: string;
-  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Serve HTTPS: `true` makes a self-signed certificate for 127.0.0.1 / localhost (see `caData`). */
+  tls?: boolean | { key: string | Buffer; cert: string | Buffer };
   /** Changes kept per resource for watches to resume from (default 5000); older versions get 410 Expired. */
   watchHistory?: number;
   /** Real ms between watch BOOKMARK events (default 60 000). */
@@ -38,6 +43,28 @@ export interface SimulatorOptions {
   /** Replace behaviour modules (tests of the API server itself). */
   behaviours?: Partial<SimBehaviours>;
   log?: (message: string) => void;
+}
+
+/** A self-signed certificate for the loopback addresses, valid for 30 days. */
+export function selfSignedCertificate(): { key: string; cert: string } {
+  const pems = generate([{ name: 'commonName', value: 'fincloud-cluster-sim' }], {
+    days: 30,
+    keySize: 2048,
+    algorithm: 'sha256',
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      { name: 'keyUsage', keyCertSign: true, digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 7, ip: '127.0.0.1' },
+          { type: 2, value: 'localhost' },
+        ],
+      },
+    ],
+  });
+  return { key: pems.private, cert: pems.cert };
 }
 
 export function defaultBehaviours(): SimBehaviours {
@@ -59,6 +86,8 @@ export class Simulator {
     readonly clock: SimClock,
     readonly token: string,
     readonly behaviours: SimBehaviours,
+    /** Base64 PEM of the certificate when serving HTTPS (a kubeconfig's certificate-authority-data). */
+    readonly caData?: string,
   ) {}
 
   static async start(options: SimulatorOptions = {}): Promise<Simulator> {
@@ -84,13 +113,21 @@ export class Simulator {
       clock.afterEach = () => controllers.drain();
     }
     controllers.drain();
-    // Service traffic rates from the seed's Service annotations.
-    for (const svc of store.list('core/services')) {
-      const rps = Number(svc.metadata.annotations?.['sim.fincloud.io/requests-per-second']);
-      if (Number.isFinite(rps) && rps >= 0) behaviours.traffic.setRate(svc.metadata.namespace!, svc.metadata.name, rps);
-    }
+    // Service traffic rates from the Services' annotations, now and when they change.
+    const applyRate = (svc: K8sObject) => {
+      const raw = svc.metadata.annotations?.[REQUESTS_PER_SECOND];
+      const rps = Number(raw);
+      if (raw !== undefined && Number.isFinite(rps) && rps >= 0) {
+        behaviours.traffic.setRate(svc.metadata.namespace!, svc.metadata.name, rps);
+      }
+    };
+    store.list('core/services').forEach(applyRate);
+    store.subscribe(event => {
+      if (event.type !== 'DELETED') applyRate(event.object);
+    }, 'core/services');
 
     const token = options.token ?? randomBytes(24).toString('base64url');
+    const tls = options.tls === true ? selfSignedCertificate() : options.tls || undefined;
     const sim: Simulator = new Simulator(
       cluster,
       controllers,
@@ -98,6 +135,7 @@ export class Simulator {
       clock,
       token,
       behaviours,
+      tls ? Buffer.from(tls.cert).toString('base64') : undefined,
     );
     const server = new ApiServer({
       cluster,
@@ -107,7 +145,7 @@ export class Simulator {
       token,
       host: options.host,
       port: options.port,
-      tls: options.tls,
+      tls,
       bookmarkIntervalMs: options.bookmarkIntervalMs,
       advanceClock: clock instanceof ManualClock ? ms => clock.advance(ms) : undefined,
       log,

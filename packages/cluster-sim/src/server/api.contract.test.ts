@@ -81,7 +81,7 @@ describe('the simulator API through @kubernetes/client-node', () => {
       name: 'payment-gateway',
     });
     expect(asBeta.apiVersion).toBe('networking.istio.io/v1beta1');
-    expect(asBeta.metadata.uid).toBe(created.metadata?.uid);
+    expect(asBeta.metadata.uid).toBe((created as { metadata?: { uid?: string } }).metadata?.uid);
     const list = await objects.list('networking.istio.io/v1', 'VirtualService', 'default');
     expect(list.items.map(i => i.apiVersion)).toEqual(['networking.istio.io/v1']);
     const version = await (await fetch(`${sim.url}/version`)).json();
@@ -413,6 +413,7 @@ describe('the simulator API through @kubernetes/client-node', () => {
     }
     await core.deleteNamespacedConfigMap({ name: 'a', namespace: 'default' });
     await until(() => informer.list('default').length === 61 && !informer.list('default').some(c => c.metadata?.name === 'a'));
+    expect(informer.list('default').map(c => c.metadata?.name)).toContain('burst-59');
     stopped = true;
     await informer.stop();
   });
@@ -517,5 +518,28 @@ describe('the simulator API through @kubernetes/client-node', () => {
     expect((await get('/apis/nope.example.com/v1')).status).toBe(404);
     expect((await get('/api/v1/namespaces/default/widgets')).status).toBe(404);
     expect((await get('/api/v1/namespaces/default/pods', 'PUT')).status).toBe(405);
+  });
+});
+
+describe('the simulator over HTTPS', () => {
+  it('serves TLS with a self-signed certificate the kubeconfig trusts, and refuses clients that do not', async () => {
+    const sim = await startClusterSim({ manualClock: true, tls: true, trafficIntervalMs: 0 });
+    try {
+      expect(sim.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const fromFile = new KubeConfig();
+      fromFile.loadFromString(sim.kubeconfigYaml());
+      const list = await fromFile.makeApiClient(CoreV1Api).listNamespace();
+      expect(list.items.map(n => n.metadata?.name)).toContain('default');
+      const untrusting = new KubeConfig();
+      untrusting.loadFromOptions({
+        clusters: [{ name: 'c', server: sim.url, skipTLSVerify: false }],
+        users: [{ name: 'u', token: sim.token }],
+        contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+        currentContext: 'c',
+      });
+      await expect(untrusting.makeApiClient(CoreV1Api).listNamespace()).rejects.toThrow(/self[- ]signed|certificate/i);
+    } finally {
+      await sim.stop();
+    }
   });
 });

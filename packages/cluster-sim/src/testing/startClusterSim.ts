@@ -30,8 +30,10 @@ export interface ClusterSim {
   url: string;
   /** Bearer token of the API server. */
   token: string;
-  /** A client-node KubeConfig for the simulator (skipTLSVerify: the simulator serves plain HTTP by default). */
+  /** A client-node KubeConfig for the simulator (with its CA over HTTPS; skipTLSVerify for the default plain HTTP). */
   kubeConfig(): KubeConfig;
+  /** Base64 PEM CA when started with `tls: true`. */
+  caData?: string;
   /** The same as a kubeconfig file. */
   kubeconfigYaml(): string;
   clock: {
@@ -51,14 +53,18 @@ export interface ClusterSim {
   stop(): Promise<void>;
 }
 
-export function kubeconfigFor(url: string, token: string, name = 'fincloud-sim'): string {
+/** A kubeconfig file for the simulator: token auth; the CA when it serves HTTPS, skip-verify for plain HTTP. */
+export function kubeconfigFor(url: string, token: string, name = 'fincloud-sim', caData?: string): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [
       {
         name,
-        cluster: { server: url, 'insecure-skip-tls-verify': url.startsWith('http://') || undefined },
+        cluster: {
+          server: url,
+          ...(caData ? { 'certificate-authority-data': caData } : { 'insecure-skip-tls-verify': true }),
+        },
       },
     ],
     users: [{ name: `${name}-admin`, user: { token } }],
@@ -96,14 +102,19 @@ export async function startClusterSim(options: StartClusterSimOptions = {}): Pro
     kubeConfig() {
       const kc = new KubeConfig();
       kc.loadFromOptions({
-        clusters: [{ name: 'fincloud-sim', server: simulator.url, skipTLSVerify: true }],
+        clusters: [
+          simulator.caData
+            ? { name: 'fincloud-sim', server: simulator.url, caData: simulator.caData, skipTLSVerify: false }
+            : { name: 'fincloud-sim', server: simulator.url, skipTLSVerify: true },
+        ],
         users: [{ name: 'fincloud-sim-admin', token: simulator.token }],
         contexts: [{ name: 'fincloud-sim', cluster: 'fincloud-sim', user: 'fincloud-sim-admin', namespace: 'default' }],
         currentContext: 'fincloud-sim',
       });
       return kc;
     },
-    kubeconfigYaml: () => kubeconfigFor(simulator.url, simulator.token),
+    caData: simulator.caData,
+    kubeconfigYaml: () => kubeconfigFor(simulator.url, simulator.token, 'fincloud-sim', simulator.caData),
     clock: {
       now: () => simulator.clock.now(),
       advance(ms: number) {

@@ -56,6 +56,8 @@ export class TcpProxy {
 
   async stop() {
     this.cut();
-    await new Promise<void>(resolve => this.server?.close(() => resolve()) ?? resolve());
+    await new Promise<void>(
+      resolve => this.server?.close(() => resolve()) ?? resolve(),
+    );
   }
 }

@@ -58,7 +58,9 @@ export class AuditAccess {
       { credentials },
     );
     if (d.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError('Verifying the audit chain needs audit.events.read');
+      throw new NotAllowedError(
+        'Verifying the audit chain needs audit.events.read',
+      );
     }
   }
 
@@ -68,7 +70,9 @@ export class AuditAccess {
       { credentials },
     );
     if (d.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError('Exporting audit events needs audit.events.export');
+      throw new NotAllowedError(
+        'Exporting audit events needs audit.events.export',
+      );
     }
   }
 }

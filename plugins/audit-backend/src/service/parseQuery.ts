@@ -24,7 +24,8 @@ const FILTER_KEYS = [
   'q',
 ] as const;
 
-const ENTITY_REF = /^[a-z0-9][a-z0-9._-]*:[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/;
+const ENTITY_REF =
+  /^[a-z0-9][a-z0-9._-]*:[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/;
 
 const isoDate = z
   .string()
@@ -47,7 +48,9 @@ function listOf<T extends string>(allowed: readonly T[], name: string) {
       if (bad.length) {
         ctx.addIssue({
           code: 'custom',
-          message: `unknown ${name} ${bad.map(b => `'${b}'`).join(', ')}; expected one of ${allowed.join(', ')}`,
+          message: `unknown ${name} ${bad
+            .map(b => `'${b}'`)
+            .join(', ')}; expected one of ${allowed.join(', ')}`,
         });
         return z.NEVER;
       }
@@ -134,6 +137,10 @@ export function parseExportQuery(raw: Record<string, unknown>): {
   format: AuditExportFormat;
   query: Omit<AuditQuery, 'limit' | 'cursor'>;
 } {
-  const { format, ...query } = parse(exportSchema, [...FILTER_KEYS, 'format'], raw);
+  const { format, ...query } = parse(
+    exportSchema,
+    [...FILTER_KEYS, 'format'],
+    raw,
+  );
   return { format: format ?? 'jsonl', query };
 }

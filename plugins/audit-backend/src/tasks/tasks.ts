@@ -34,11 +34,17 @@ export async function runRetention(options: {
     config.getOptionalString('fincloud.audit.archiveDirectory') ??
       '.fincloud/audit-archive',
   );
-  const olderThan = new Date((options.now ?? new Date()).getTime() - days * 86_400_000);
+  const olderThan = new Date(
+    (options.now ?? new Date()).getTime() - days * 86_400_000,
+  );
   const event = await auditor.createEvent({
     eventId: AUDIT_EVENTS.retentionArchive,
     severityLevel: 'medium',
-    meta: { retentionDays: days, olderThan: olderThan.toISOString(), directory },
+    meta: {
+      retentionDays: days,
+      olderThan: olderThan.toISOString(),
+      directory,
+    },
   });
   try {
     const archives = await store.archive({ olderThan, directory });
@@ -54,7 +60,9 @@ export async function runRetention(options: {
     });
     if (archives.length) {
       logger.info(
-        `Archived audit records ${archives[0].fromSeq}-${archives[archives.length - 1].toSeq} to ${directory}`,
+        `Archived audit records ${archives[0].fromSeq}-${
+          archives[archives.length - 1].toSeq
+        } to ${directory}`,
       );
     }
     return archives;
@@ -118,7 +126,10 @@ export async function scheduleAuditTasks(options: {
       const event = await auditor.createEvent({
         eventId: AUDIT_EVENTS.chainBroken,
         severityLevel: 'critical',
-        meta: { checked: result.checked, firstBroken: result.firstBroken ?? null },
+        meta: {
+          checked: result.checked,
+          firstBroken: result.firstBroken ?? null,
+        },
       });
       await event.success();
     },

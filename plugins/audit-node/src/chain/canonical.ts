@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import crypto, { createHash } from 'node:crypto';
 
 /**
  * `prevHash` of the first record (seq 1): 64 zeros.
@@ -68,9 +68,17 @@ export function canonicalContent(c: AuditRecordContent): string {
   ]);
 }
 
+// The one-shot crypto.hash (Node 20.12+) is twice as fast as createHash for short inputs.
+const oneShot: ((text: string) => string) | undefined =
+  typeof crypto.hash === 'function'
+    ? text => crypto.hash('sha256', text, 'hex') as string
+    : undefined;
+
 /** SHA-256 hex of a string's UTF-8 bytes. @public */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return oneShot
+    ? oneShot(text)
+    : createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /**
@@ -91,10 +99,7 @@ export function contentHashOf(c: AuditRecordContent): string {
  * @public
  */
 export function chainHashOf(prevHash: string, contentHash: string): string {
-  return createHash('sha256')
-    .update(prevHash, 'latin1')
-    .update(contentHash, 'latin1')
-    .digest('hex');
+  return sha256Hex(prevHash + contentHash);
 }
 
 /**

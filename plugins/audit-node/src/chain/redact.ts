@@ -88,7 +88,8 @@ function redactValue(value: unknown, seen: Set<unknown>): unknown {
     if (Array.isArray(value)) return value.map(v => redactValue(v, seen));
     const out: Record<string, unknown> = Object.create(null);
     for (const [key, v] of Object.entries(value)) {
-      out[key] = isSecretKey(key) && v !== undefined ? REDACTED : redactValue(v, seen);
+      out[key] =
+        isSecretKey(key) && v !== undefined ? REDACTED : redactValue(v, seen);
     }
     return out;
   } finally {

@@ -87,7 +87,9 @@ export class CheckpointSigner {
     return this.active?.keyId;
   }
 
-  sign(c: Omit<AuditCheckpoint, 'signature' | 'algorithm' | 'keyId'>): AuditCheckpoint {
+  sign(
+    c: Omit<AuditCheckpoint, 'signature' | 'algorithm' | 'keyId'>,
+  ): AuditCheckpoint {
     const key = this.active;
     if (!key || !(key.hmacKey || key.privateKey)) {
       throw new Error('No checkpoint signing key is configured');
@@ -113,7 +115,9 @@ export class CheckpointSigner {
     if (key.algorithm === 'hmac-sha256') {
       if (!key.hmacKey) return `key '${c.keyId}' has no HMAC secret`;
       const expected = createHmac('sha256', key.hmacKey).update(input).digest();
-      return given.length === expected.length && timingSafeEqual(given, expected);
+      return (
+        given.length === expected.length && timingSafeEqual(given, expected)
+      );
     }
     const pub = key.publicKey;
     if (!pub) return `key '${c.keyId}' has no Ed25519 public key`;
@@ -148,7 +152,9 @@ export function ed25519Key(
     ? createPrivateKey(opts.privateKeyPem)
     : undefined;
   if (privateKey && privateKey.asymmetricKeyType !== 'ed25519') {
-    throw new Error(`The audit checkpoint key '${keyId}' is not an Ed25519 key`);
+    throw new Error(
+      `The audit checkpoint key '${keyId}' is not an Ed25519 key`,
+    );
   }
   const publicKey = opts.publicKeyPem
     ? createPublicKey(opts.publicKeyPem)

@@ -19,7 +19,9 @@ export function csvCell(value: string | number | null | undefined): string {
   return s;
 }
 
-export function csvLine(cells: Array<string | number | null | undefined>): string {
+export function csvLine(
+  cells: Array<string | number | null | undefined>,
+): string {
   return `${cells.map(csvCell).join(',')}\r\n`;
 }
 
@@ -52,9 +54,11 @@ export function* parseCsv(text: string): Generator<Array<string | null>> {
         cell = out.startsWith("'") ? out.slice(1) : out;
       } else {
         let j = i;
-        while (j < n && text[j] !== ',' && text[j] !== '\r' && text[j] !== '\n') j++;
+        while (j < n && text[j] !== ',' && text[j] !== '\r' && text[j] !== '\n')
+          j++;
         const raw = text.slice(i, j);
-        cell = raw === '' ? null : raw.startsWith("'") ? raw.slice(1) : raw;
+        if (raw === '') cell = null;
+        else cell = raw.startsWith("'") ? raw.slice(1) : raw;
         i = j;
       }
       row.push(cell);

@@ -101,7 +101,10 @@ export function auditItemToCsv(item: AuditExportItem): string {
       });
       break;
     case 'end':
-      cells.extra = JSON.stringify({ records: item.records, links: item.links });
+      cells.extra = JSON.stringify({
+        records: item.records,
+        links: item.links,
+      });
       break;
     default:
       break;
@@ -147,7 +150,11 @@ function csvRowToItem(row: Array<string | null>): AuditExportItem {
         hash: get('hash') ?? '',
       };
     case 'link':
-      return { type: 'link', seq: num('seq'), contentHash: get('contentHash') ?? '' };
+      return {
+        type: 'link',
+        seq: num('seq'),
+        contentHash: get('contentHash') ?? '',
+      };
     case 'checkpoint':
       return {
         type: 'checkpoint',
@@ -178,7 +185,9 @@ export async function* readAuditExportFile(
       if (first) {
         first = false;
         if (row.join(',') !== AUDIT_CSV_COLUMNS.join(',')) {
-          throw new Error('Not a fincloud audit CSV export: unexpected columns');
+          throw new Error(
+            'Not a fincloud audit CSV export: unexpected columns',
+          );
         }
         continue;
       }
@@ -278,16 +287,26 @@ export async function verifyAuditExport(
         expected = item.seq + 1;
         break;
       case 'record': {
-        if (prev === undefined) return broken(item.seq, 'record before the anchor line');
+        if (prev === undefined)
+          return broken(item.seq, 'record before the anchor line');
         if (item.seq !== expected) {
-          return broken(expected, `record or link ${expected} is missing (found ${item.seq})`);
+          return broken(
+            expected,
+            `record or link ${expected} is missing (found ${item.seq})`,
+          );
         }
         const contentHash = contentHashOf(contentOf(item));
         if (contentHash !== item.contentHash) {
-          return broken(item.seq, `record ${item.seq} was altered: its content does not match its hash`);
+          return broken(
+            item.seq,
+            `record ${item.seq} was altered: its content does not match its hash`,
+          );
         }
         if (item.prevHash !== prev) {
-          return broken(item.seq, `record ${item.seq} does not link to the record before it`);
+          return broken(
+            item.seq,
+            `record ${item.seq} does not link to the record before it`,
+          );
         }
         const hash = chainHashOf(prev, contentHash);
         if (hash !== item.hash) {
@@ -301,9 +320,13 @@ export async function verifyAuditExport(
         break;
       }
       case 'link':
-        if (prev === undefined) return broken(item.seq, 'link before the anchor line');
+        if (prev === undefined)
+          return broken(item.seq, 'link before the anchor line');
         if (item.seq !== expected) {
-          return broken(expected, `record or link ${expected} is missing (found ${item.seq})`);
+          return broken(
+            expected,
+            `record or link ${expected} is missing (found ${item.seq})`,
+          );
         }
         prev = chainHashOf(prev, item.contentHash);
         links += 1;
@@ -312,21 +335,37 @@ export async function verifyAuditExport(
       case 'checkpoint': {
         const cp = item as AuditCheckpoint;
         if (prev !== undefined && cp.seq !== expected - 1) {
-          return broken(cp.seq, `the checkpoint is at ${cp.seq} but the proof ends at ${expected - 1}`);
+          return broken(
+            cp.seq,
+            `the checkpoint is at ${cp.seq} but the proof ends at ${
+              expected - 1
+            }`,
+          );
         }
         const sig = signer.verify(cp);
         checkpoint = { seq: cp.seq, at: cp.at, signatureValid: sig };
         if (prev !== undefined && cp.hash !== prev) {
-          return broken(cp.seq, `the chain does not reach the signed checkpoint at ${cp.seq}: records were altered, added or left out`);
+          return broken(
+            cp.seq,
+            `the chain does not reach the signed checkpoint at ${cp.seq}: records were altered, added or left out`,
+          );
         }
         if (sig !== true) {
-          return broken(cp.seq, `the checkpoint signature is ${sig === false ? 'invalid' : `not checkable: ${sig}`}`);
+          return broken(
+            cp.seq,
+            `the checkpoint signature is ${
+              sig === false ? 'invalid' : `not checkable: ${sig}`
+            }`,
+          );
         }
         break;
       }
       case 'end':
         if (item.records !== records || item.links !== links) {
-          return broken(expected, `the end line counts ${item.records} records and ${item.links} links, the file has ${records} and ${links}`);
+          return broken(
+            expected,
+            `the end line counts ${item.records} records and ${item.links} links, the file has ${records} and ${links}`,
+          );
         }
         sawEnd = true;
         break;

@@ -29,7 +29,10 @@ export const auditStoreServiceRef = createServiceRef<AuditStore>({
         rootLifecycle: coreServices.rootLifecycle,
       },
       async factory({ config, rootLogger, rootLifecycle }) {
-        const logger = rootLogger.child({ plugin: 'audit', service: 'audit-store' });
+        const logger = rootLogger.child({
+          plugin: 'audit',
+          service: 'audit-store',
+        });
         const lifecycle: LifecycleService = {
           addStartupHook: (hook, options) =>
             rootLifecycle.addStartupHook(hook, options),

@@ -43,7 +43,9 @@ export class Spool {
     private readonly maxSegmentBytes: number,
     earlier: SpoolSegment[],
   ) {
-    this.prefix = `${os.hostname().replace(/[^a-zA-Z0-9.-]/g, '_')}-${process.pid}-${Date.now()}`;
+    this.prefix = `${os.hostname().replace(/[^a-zA-Z0-9.-]/g, '_')}-${
+      process.pid
+    }-${Date.now()}`;
     this.closedSegments.push(...earlier);
     this.current = this.openSegment();
   }
@@ -214,8 +216,12 @@ export class Spool {
 
   close(): void {
     this.closeFd(this.current);
-    if (this.current.written === 0 || this.current.committed >= this.current.written) {
-      if (!this.current.needsReplay) fs.rmSync(this.current.file, { force: true });
+    if (
+      this.current.written === 0 ||
+      this.current.committed >= this.current.written
+    ) {
+      if (!this.current.needsReplay)
+        fs.rmSync(this.current.file, { force: true });
     }
   }
 }

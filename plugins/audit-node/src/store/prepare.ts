@@ -24,8 +24,12 @@ const LIMITS = {
 /** Well-formed UTF-16 without NUL (Postgres text cannot hold it), cut to `max` characters. */
 export function cleanText(value: string, max: number): string {
   let s = value
-    .replace(/\u0000/g, '\uFFFD')
-    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+    .split('\u0000')
+    .join('\uFFFD')
+    .replace(
+      /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+      '\uFFFD',
+    );
   if (s.length > max) {
     s = `${s.slice(0, max - 1)}…`;
     // do not leave half a surrogate pair at the cut

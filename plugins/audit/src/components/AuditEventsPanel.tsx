@@ -39,8 +39,11 @@ export function AuditEventsPanel(props: {
         />
       )}
       {events.items.length > 0 && (
-        <Paper variant="outlined">
-          <AuditEventsTable items={events.items} hideEntity={props.hideEntity} />
+        <Paper variant="outlined" style={{ overflowX: 'auto' }}>
+          <AuditEventsTable
+            items={events.items}
+            hideEntity={props.hideEntity}
+          />
         </Paper>
       )}
       {events.hasMore && (

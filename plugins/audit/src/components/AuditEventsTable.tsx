@@ -22,13 +22,35 @@ import { formatActor, formatTime } from './format';
 
 const useStyles = makeStyles(theme => ({
   mono: { fontFamily: 'monospace', fontSize: '0.8rem' },
-  low: { backgroundColor: theme.palette.grey[300], color: theme.palette.grey[900] },
-  medium: { backgroundColor: theme.palette.info.main, color: theme.palette.info.contrastText },
-  high: { backgroundColor: theme.palette.warning.main, color: theme.palette.warning.contrastText },
-  critical: { backgroundColor: theme.palette.error.main, color: theme.palette.error.contrastText },
+  nowrap: { whiteSpace: 'nowrap' },
+  request: {
+    fontFamily: 'monospace',
+    fontSize: '0.8rem',
+    maxWidth: 420,
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    whiteSpace: 'nowrap',
+  },
+  low: {
+    backgroundColor: theme.palette.grey[300],
+    color: theme.palette.grey[900],
+  },
+  medium: {
+    backgroundColor: theme.palette.info.main,
+    color: theme.palette.info.contrastText,
+  },
+  high: {
+    backgroundColor: theme.palette.warning.main,
+    color: theme.palette.warning.contrastText,
+  },
+  critical: {
+    backgroundColor: theme.palette.error.main,
+    color: theme.palette.error.contrastText,
+  },
   details: {
     backgroundColor: theme.palette.background.default,
     padding: theme.spacing(1, 2),
+    wordBreak: 'break-all',
   },
   json: {
     fontFamily: 'monospace',
@@ -131,7 +153,9 @@ export function AuditEventsTable(props: {
           <TableCell>Event</TableCell>
           {!props.hideEntity && <TableCell>Entity</TableCell>}
           <TableCell>Request</TableCell>
-          <TableCell align="right">Seq</TableCell>
+          <TableCell align="right" style={{ whiteSpace: 'nowrap' }}>
+            Seq
+          </TableCell>
         </TableRow>
       </TableHead>
       <TableBody>
@@ -144,7 +168,9 @@ export function AuditEventsTable(props: {
                   <IconButton
                     size="small"
                     aria-expanded={expanded}
-                    aria-label={`${expanded ? 'Hide' : 'Show'} details of event ${record.seq}`}
+                    aria-label={`${
+                      expanded ? 'Hide' : 'Show'
+                    } details of event ${record.seq}`}
                     onClick={() => toggle(record.seq)}
                   >
                     {expanded ? <ExpandLess /> : <ExpandMore />}
@@ -156,19 +182,22 @@ export function AuditEventsTable(props: {
                 <TableCell>
                   <SeverityChip severity={record.severity} />
                 </TableCell>
-                <TableCell>
+                <TableCell style={{ whiteSpace: 'nowrap' }}>
                   <AuditStatusLabel status={record.status} />
                 </TableCell>
-                <TableCell>
+                <TableCell className={classes.nowrap}>
                   <Actor actor={record.actor} />
                 </TableCell>
                 <TableCell>
-                  <span className={classes.mono}>
+                  <span
+                    className={classes.mono}
+                    style={{ whiteSpace: 'nowrap' }}
+                  >
                     {record.plugin} · {record.eventId}
                   </span>
                 </TableCell>
                 {!props.hideEntity && (
-                  <TableCell>
+                  <TableCell className={classes.nowrap}>
                     {record.entityRef ? (
                       <EntityRefLink entityRef={record.entityRef} />
                     ) : (
@@ -176,7 +205,14 @@ export function AuditEventsTable(props: {
                     )}
                   </TableCell>
                 )}
-                <TableCell className={classes.mono}>
+                <TableCell
+                  className={classes.request}
+                  title={
+                    record.request
+                      ? `${record.request.method} ${record.request.path}`
+                      : undefined
+                  }
+                >
                   {record.request
                     ? `${record.request.method} ${record.request.path}`
                     : '—'}

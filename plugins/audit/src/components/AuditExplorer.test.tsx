@@ -86,7 +86,10 @@ describe('AuditExplorer', () => {
               severity: 'high',
               status: 'failed',
               error: 'NotAllowedError: nope',
-              meta: { entityRef: 'component:default/payment-gateway', token: '[REDACTED]' },
+              meta: {
+                entityRef: 'component:default/payment-gateway',
+                token: '[REDACTED]',
+              },
             }),
             record({
               seq: 1,
@@ -126,7 +129,9 @@ describe('AuditExplorer', () => {
       entityRef: 'component:default/payment-gateway',
       token: '[REDACTED]',
     });
-    expect(screen.getByText('Error: NotAllowedError: nope')).toBeInTheDocument();
+    expect(
+      screen.getByText('Error: NotAllowedError: nope'),
+    ).toBeInTheDocument();
     expect(screen.getByText(/from 10\.0\.0\.7/)).toBeInTheDocument();
   });
 
@@ -153,7 +158,11 @@ describe('AuditExplorer', () => {
           ok: false,
           checked: 57,
           firstBroken: { seq: 42, reason: 'hash mismatch' },
-          lastCheckpoint: { seq: 40, at: '2026-11-29T09:00:00.000Z', valid: true },
+          lastCheckpoint: {
+            seq: 40,
+            at: '2026-11-29T09:00:00.000Z',
+            valid: true,
+          },
         }),
       ),
       http.get(`${base}/events`, () => HttpResponse.json({ items: [] })),
@@ -215,7 +224,9 @@ describe('AuditExplorer', () => {
         const cursor = new URL(request.url).searchParams.get('cursor');
         cursors.push(cursor);
         return cursor === 'page-2'
-          ? HttpResponse.json({ items: [record({ seq: 10 }), record({ seq: 9 })] })
+          ? HttpResponse.json({
+              items: [record({ seq: 10 }), record({ seq: 9 })],
+            })
           : HttpResponse.json({
               items: [record({ seq: 12 }), record({ seq: 11 })],
               nextCursor: 'page-2',
@@ -246,7 +257,9 @@ describe('AuditExplorer', () => {
     const exported: Record<string, string>[] = [];
     server.use(
       http.get(`${base}/verify`, () => HttpResponse.json(verifiedOk)),
-      http.get(`${base}/events`, () => HttpResponse.json({ items: [record()] })),
+      http.get(`${base}/events`, () =>
+        HttpResponse.json({ items: [record()] }),
+      ),
       http.get(`${base}/events/export`, ({ request }) => {
         exported.push(Object.fromEntries(new URL(request.url).searchParams));
         return new HttpResponse('{"seq":1}\n', {
@@ -272,7 +285,9 @@ describe('AuditExplorer', () => {
   it('hides the export from a platform member without audit.events.export', async () => {
     server.use(
       http.get(`${base}/verify`, () => HttpResponse.json(verifiedOk)),
-      http.get(`${base}/events`, () => HttpResponse.json({ items: [record()] })),
+      http.get(`${base}/events`, () =>
+        HttpResponse.json({ items: [record()] }),
+      ),
     );
     const { asked } = render(['audit.events.read']);
     await screen.findByRole('table', { name: 'Audit events' });

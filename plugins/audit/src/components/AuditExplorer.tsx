@@ -1,11 +1,6 @@
 import { useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import {
-  Content,
-  Header,
-  Page,
-  Progress,
-} from '@backstage/core-components';
+import { Content, Header, Page, Progress } from '@backstage/core-components';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   AUDIT_SEVERITIES,
@@ -22,7 +17,15 @@ import { AuditNotAllowed } from './AuditNotAllowed';
 import { ExportButtons } from './ExportButtons';
 import { VerificationBadge } from './VerificationBadge';
 
-const TEXT_KEYS = ['entityRef', 'actor', 'eventId', 'plugin', 'q', 'from', 'to'] as const;
+const TEXT_KEYS = [
+  'entityRef',
+  'actor',
+  'eventId',
+  'plugin',
+  'q',
+  'from',
+  'to',
+] as const;
 
 /** The filters live in the URL, so a filtered view can be shared and linked. */
 function filtersFromUrl(params: URLSearchParams): AuditFilterValues {

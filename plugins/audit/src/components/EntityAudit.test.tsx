@@ -1,6 +1,9 @@
 import { Entity } from '@backstage/catalog-model';
 import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
@@ -86,14 +89,19 @@ describe('EntityAuditContent', () => {
     );
     const { asked } = render(<EntityAuditContent />);
     const table = await screen.findByRole('table', { name: 'Audit events' });
-    expect(asked).toContainEqual({ name: 'audit.entity.read', resourceRef: PG });
+    expect(asked).toContainEqual({
+      name: 'audit.entity.read',
+      resourceRef: PG,
+    });
     expect(seen[0]).toEqual({ entityRef: PG, limit: '50' });
     // The entity is implied: no entity column, no entity filter.
     expect(
       within(table).queryByRole('columnheader', { name: 'Entity' }),
     ).not.toBeInTheDocument();
     expect(screen.queryByLabelText('Entity')).not.toBeInTheDocument();
-    expect(within(table).getByText('catalog · entity-mutate')).toBeInTheDocument();
+    expect(
+      within(table).getByText('catalog · entity-mutate'),
+    ).toBeInTheDocument();
 
     fireEvent.change(screen.getByLabelText('Event id'), {
       target: { value: 'entity-mutate' },
@@ -127,7 +135,10 @@ describe('EntityAuditCard', () => {
         return HttpResponse.json({
           items: [
             record({ seq: 3, severity: 'high', status: 'failed' }),
-            record({ seq: 2, actor: { type: 'user', ref: 'user:default/paula' } }),
+            record({
+              seq: 2,
+              actor: { type: 'user', ref: 'user:default/paula' },
+            }),
           ],
           nextCursor: 'more',
         });

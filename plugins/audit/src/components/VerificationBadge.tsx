@@ -63,7 +63,9 @@ export function VerificationBadge() {
   } else if (state.result) {
     const { result } = state;
     const broken =
-      !result.ok || result.firstBroken || result.lastCheckpoint?.valid === false;
+      !result.ok ||
+      result.firstBroken ||
+      result.lastCheckpoint?.valid === false;
     body = broken ? (
       <StatusError>
         <strong>Chain BROKEN</strong>
@@ -82,7 +84,11 @@ export function VerificationBadge() {
   }
 
   return (
-    <Paper variant="outlined" role="status" aria-label="Audit chain verification">
+    <Paper
+      variant="outlined"
+      role="status"
+      aria-label="Audit chain verification"
+    >
       <Box display="flex" alignItems="center" px={2} py={1}>
         <Box flexGrow={1}>{body}</Box>
         <Button size="small" onClick={run} disabled={state.loading}>

@@ -1,5 +1,13 @@
 /** File programs: ls, cat, head, tail, wc, mkdir, rmdir, touch, rm, cp, mv, ln, find, du, df, stat, chmod, ... */
-import { basename, dirname, FsError, normalise, readChunks, type DirNode, type Node } from '../memfs';
+import {
+  basename,
+  dirname,
+  FsError,
+  normalise,
+  readChunks,
+  type DirNode,
+  type Node,
+} from '../memfs';
 import { Interrupted, sleep, type Process, type Program } from '../runtime';
 import { yieldToEventLoop } from '../streams';
 import {
@@ -8,7 +16,6 @@ import {
   err,
   fail,
   fsMessage,
-  globToRegex,
   human,
   inputChunks,
   linesOf,
@@ -21,11 +28,23 @@ import {
   readPath,
   sources,
   value,
+  rethrowSignals,
 } from './util';
+import { globMatcher } from './regex';
 
-const userName = (uid: number) => ({ 0: 'root', 1000: 'node', 101: 'nginx', 65534: 'nobody' } as Record<number, string>)[uid] ?? String(uid);
+const userName = (uid: number) =>
+  ((
+    { 0: 'root', 1000: 'node', 101: 'nginx', 65534: 'nobody' } as Record<
+      number,
+      string
+    >
+  )[uid] ?? String(uid));
 
-async function cannotAccess(p: Process, path: string, e: unknown): Promise<void> {
+async function cannotAccess(
+  p: Process,
+  path: string,
+  e: unknown,
+): Promise<void> {
   if (p.rt.profile.busybox) await err(p, `${p.name}: ${path}: ${fsMessage(e)}`);
   else await err(p, `${p.name}: cannot access '${path}': ${fsMessage(e)}`);
 }
@@ -33,7 +52,13 @@ async function cannotAccess(p: Process, path: string, e: unknown): Promise<void>
 // ------------------------------------------------------------------ ls
 
 export const ls: Program = async p => {
-  const a = parseArgs(p.argv.slice(1), 'laAhR1dtrSFip', '', ['all', 'human-readable', 'recursive', 'directory', 'color', 'help'], ['color']);
+  const a = parseArgs(
+    p.argv.slice(1),
+    'laAhR1dtrSFip',
+    '',
+    ['all', 'human-readable', 'recursive', 'directory', 'color', 'help'],
+    ['color'],
+  );
   if (a.bad) return badOption(p, a.bad);
   const long = a.flags.has('l');
   const all = a.flags.has('a') || a.flags.has('all');
@@ -50,24 +75,61 @@ export const ls: Program = async p => {
   const operands = a.operands.length ? a.operands : ['.'];
 
   const sortEntries = (entries: Array<[string, Node]>) => {
-    if (a.flags.has('t')) entries.sort((x, y) => y[1].mtime - x[1].mtime || (x[0] < y[0] ? -1 : 1));
-    else if (a.flags.has('S')) entries.sort((x, y) => nodeSize(y[1]) - nodeSize(x[1]) || (x[0] < y[0] ? -1 : 1));
+    if (a.flags.has('t'))
+      entries.sort((x, y) => y[1].mtime - x[1].mtime || (x[0] < y[0] ? -1 : 1));
+    else if (a.flags.has('S'))
+      entries.sort(
+        (x, y) => nodeSize(y[1]) - nodeSize(x[1]) || (x[0] < y[0] ? -1 : 1),
+      );
     else entries.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
     if (a.flags.has('r')) entries.reverse();
     return entries;
   };
-  const suffix = (n: Node) => (!classify ? '' : n.type === 'dir' ? '/' : n.type === 'symlink' ? '@' : n.type === 'file' && n.mode & 0o111 ? '*' : '');
-  const ino = (name: string) => (inode ? `${String(100000 + (name.length * 7919) % 90000).padStart(7)} ` : '');
+  const suffix = (n: Node) =>
+    !classify
+      ? ''
+      : n.type === 'dir'
+      ? '/'
+      : n.type === 'symlink'
+      ? '@'
+      : n.type === 'file' && n.mode & 0o111
+      ? '*'
+      : '';
+  const ino = (name: string) =>
+    inode
+      ? `${String(100000 + ((name.length * 7919) % 90000)).padStart(7)} `
+      : '';
 
   const longLine = (name: string, n: Node, linkPath?: string): string => {
-    const size = n.type === 'device' ? `${n.device === 'null' ? '1,   3' : '1,   5'}` : h ? human(nodeSize(n)) : String(nodeSize(n));
-    const links = n.type === 'dir' ? 2 + [...fs.children(n).values()].filter(c => c.type === 'dir').length : 1;
-    const target = n.type === 'symlink' ? ` -> ${typeof n.target === 'function' ? n.target() : n.target}` : '';
+    const size =
+      n.type === 'device'
+        ? `${n.device === 'null' ? '1,   3' : '1,   5'}`
+        : h
+        ? human(nodeSize(n))
+        : String(nodeSize(n));
+    const links =
+      n.type === 'dir'
+        ? 2 + [...fs.children(n).values()].filter(c => c.type === 'dir').length
+        : 1;
+    const target =
+      n.type === 'symlink'
+        ? ` -> ${typeof n.target === 'function' ? n.target() : n.target}`
+        : '';
     void linkPath;
     if (p.rt.profile.busybox) {
-      return `${ino(name)}${permString(n)} ${String(links).padStart(4)} ${userName(n.uid).padEnd(8)} ${userName(n.gid).padEnd(8)} ${size.padStart(9)} ${lsTime(n.mtime, now)} ${name}${target}${suffix(n)}`;
+      return `${ino(name)}${permString(n)} ${String(links).padStart(
+        4,
+      )} ${userName(n.uid).padEnd(8)} ${userName(n.gid).padEnd(
+        8,
+      )} ${size.padStart(9)} ${lsTime(n.mtime, now)} ${name}${target}${suffix(
+        n,
+      )}`;
     }
-    return `${ino(name)}${permString(n)} ${String(links).padStart(2)} ${userName(n.uid)} ${userName(n.gid)} ${size.padStart(h ? 4 : 6)} ${lsTime(n.mtime, now)} ${name}${target}${suffix(n)}`;
+    return `${ino(name)}${permString(n)} ${String(links).padStart(
+      2,
+    )} ${userName(n.uid)} ${userName(n.gid)} ${size.padStart(
+      h ? 4 : 6,
+    )} ${lsTime(n.mtime, now)} ${name}${target}${suffix(n)}`;
   };
 
   const columns = (names: string[]): string => {
@@ -89,24 +151,36 @@ export const ls: Program = async p => {
   };
 
   const listDir = async (path: string, dir: DirNode, header: boolean) => {
-    let entries = [...fs.children(dir)].filter(([n]) => all || almost || !n.startsWith('.'));
+    let entries = [...fs.children(dir)].filter(
+      ([n]) => all || almost || !n.startsWith('.'),
+    );
     entries = sortEntries(entries);
     if (all) entries = [['.', dir], ['..', dir], ...entries];
     if (header) await out(p, `${path}:\n`);
     if (long) {
-      const blocks = entries.reduce((s, [, n]) => s + Math.ceil(nodeSize(n) / 4096) * 4, 0);
+      const blocks = entries.reduce(
+        (s, [, n]) => s + Math.ceil(nodeSize(n) / 4096) * 4,
+        0,
+      );
       await out(p, `total ${blocks}\n`);
       let text = '';
       for (const [name, n] of entries) text += `${longLine(name, n)}\n`;
       await out(p, text);
     } else {
-      await out(p, columns(entries.map(([name, n]) => `${ino(name)}${name}${suffix(n)}`)));
+      await out(
+        p,
+        columns(entries.map(([name, n]) => `${ino(name)}${name}${suffix(n)}`)),
+      );
     }
     if (recursive) {
       for (const [name, n] of entries) {
         if (n.type === 'dir' && name !== '.' && name !== '..') {
           await out(p, '\n');
-          await listDir(`${path === '/' ? '' : path}/${name}`.replace(/^\.\//, './'), n, true);
+          await listDir(
+            `${path === '/' ? '' : path}/${name}`.replace(/^\.\//, './'),
+            n,
+            true,
+          );
           await yieldToEventLoop();
         }
       }
@@ -121,13 +195,20 @@ export const ls: Program = async p => {
       if (node.type === 'dir' && !dirOnly) dirs.push([op, node]);
       else files.push([op, node]);
     } catch (e) {
+      rethrowSignals(e);
       await cannotAccess(p, op, e);
       status = p.rt.profile.busybox ? 1 : 2;
     }
   }
   if (files.length) {
-    if (long) for (const [name, n] of sortEntries(files)) await out(p, `${longLine(name, n)}\n`);
-    else await out(p, columns(sortEntries(files).map(([n, node]) => `${n}${suffix(node)}`)));
+    if (long)
+      for (const [name, n] of sortEntries(files))
+        await out(p, `${longLine(name, n)}\n`);
+    else
+      await out(
+        p,
+        columns(sortEntries(files).map(([n, node]) => `${n}${suffix(node)}`)),
+      );
   }
   const many = operands.length > 1 || recursive;
   for (let i = 0; i < dirs.length; i++) {
@@ -148,20 +229,31 @@ export const cat: Program = async p => {
   for await (const src of sources(p, a.operands)) {
     try {
       if (number) {
-        for await (const line of linesOf(src.chunks)) await out(p, `${String(++lineNo).padStart(6)}\t${line}\n`);
+        for await (const line of linesOf(src.chunks))
+          await out(p, `${String(++lineNo).padStart(6)}\t${line}\n`);
       } else {
         for await (const chunk of src.chunks) await out(p, chunk);
       }
     } catch (e) {
+      rethrowSignals(e);
       if (!(e instanceof FsError)) throw e;
-      await err(p, p.rt.profile.busybox ? `cat: can't open '${src.name}': ${e.message}` : `cat: ${src.name}: ${e.message}`);
+      await err(
+        p,
+        p.rt.profile.busybox
+          ? `cat: can't open '${src.name}': ${e.message}`
+          : `cat: ${src.name}: ${e.message}`,
+      );
       status = 1;
     }
   }
   return status;
 };
 
-function countArg(a: ReturnType<typeof parseArgs>, key: string, argv: string[]): string | undefined {
+function countArg(
+  a: ReturnType<typeof parseArgs>,
+  key: string,
+  argv: string[],
+): string | undefined {
   const v = value(a, key);
   if (v !== undefined) return v;
   const old = argv.find(x => /^-\d+$/.test(x));
@@ -174,7 +266,8 @@ export const head: Program = async p => {
   if (a.bad) return badOption(p, a.bad);
   const n = Number(countArg(a, 'n', p.argv) ?? value(a, 'lines') ?? 10);
   const bytes = value(a, 'c') ?? value(a, 'bytes');
-  if (!Number.isFinite(n)) return fail(p, `invalid number of lines: '${value(a, 'n')}'`);
+  if (!Number.isFinite(n))
+    return fail(p, `invalid number of lines: '${value(a, 'n')}'`);
   let status = 0;
   const multi = a.operands.length > 1;
   let first = true;
@@ -200,8 +293,14 @@ export const head: Program = async p => {
       }
       if (src.name === '-') p.stdin.close?.();
     } catch (e) {
+      rethrowSignals(e);
       if (!(e instanceof FsError)) throw e;
-      await err(p, p.rt.profile.busybox ? `head: ${src.name}: ${e.message}` : `head: cannot open '${src.name}' for reading: ${e.message}`);
+      await err(
+        p,
+        p.rt.profile.busybox
+          ? `head: ${src.name}: ${e.message}`
+          : `head: cannot open '${src.name}' for reading: ${e.message}`,
+      );
       status = 1;
     }
   }
@@ -209,13 +308,19 @@ export const head: Program = async p => {
 };
 
 /** The last n lines of a file, read backwards in chunks (huge files stay cheap). */
-function lastLines(content: import('../memfs').Content, n: number): { text: string; size: number } {
+function lastLines(
+  content: import('../memfs').Content,
+  n: number,
+): { text: string; size: number } {
   if (content.kind !== 'virtual') {
     const all = [...readChunks(content)].join('');
     const lines = all.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
     const text = lines.slice(Math.max(0, lines.length - n)).join('\n');
-    return { text: text ? `${text}${all.endsWith('\n') ? '\n' : ''}` : '', size: all.length };
+    return {
+      text: text ? `${text}${all.endsWith('\n') ? '\n' : ''}` : '',
+      size: all.length,
+    };
   }
   const size = content.size();
   let text = '';
@@ -274,7 +379,8 @@ export const tail: Program = async p => {
       }
       if (fromStart) {
         let i = 0;
-        for await (const line of linesOf(readNode(p, node, name))) if (++i >= n) await out(p, `${line}\n`);
+        for await (const line of linesOf(readNode(p, node, name)))
+          if (++i >= n) await out(p, `${line}\n`);
         followed.push({ name, size: contentBytes(node.content) });
       } else {
         const last = lastLines(node.content, n);
@@ -282,8 +388,14 @@ export const tail: Program = async p => {
         followed.push({ name, size: contentBytes(node.content) });
       }
     } catch (e) {
+      rethrowSignals(e);
       if (!(e instanceof FsError)) throw e;
-      await err(p, p.rt.profile.busybox ? `tail: can't open '${name}': ${e.message}` : `tail: cannot open '${name}' for reading: ${e.message}`);
+      await err(
+        p,
+        p.rt.profile.busybox
+          ? `tail: can't open '${name}': ${e.message}`
+          : `tail: cannot open '${name}' for reading: ${e.message}`,
+      );
       status = 1;
     }
   }
@@ -302,7 +414,10 @@ export const tail: Program = async p => {
       }
       if (size > f.size) {
         const c = node.content;
-        const chunk = c.kind === 'virtual' ? c.read(f.size, size - f.size) : [...readChunks(c)].join('').slice(f.size);
+        const chunk =
+          c.kind === 'virtual'
+            ? c.read(f.size, size - f.size)
+            : [...readChunks(c)].join('').slice(f.size);
         await out(p, chunk);
         f.size = size;
       }
@@ -311,9 +426,21 @@ export const tail: Program = async p => {
 };
 
 export const wc: Program = async p => {
-  const a = parseArgs(p.argv.slice(1), 'lwcmL', '', ['lines', 'words', 'bytes', 'chars']);
+  const a = parseArgs(p.argv.slice(1), 'lwcmL', '', [
+    'lines',
+    'words',
+    'bytes',
+    'chars',
+  ]);
   if (a.bad) return badOption(p, a.bad);
-  let show = ['l', 'w', 'c'].filter(f => a.flags.has(f) || (f === 'l' && a.flags.has('lines')) || (f === 'w' && a.flags.has('words')) || (f === 'c' && (a.flags.has('bytes') || a.flags.has('m') || a.flags.has('chars'))));
+  let show = ['l', 'w', 'c'].filter(
+    f =>
+      a.flags.has(f) ||
+      (f === 'l' && a.flags.has('lines')) ||
+      (f === 'w' && a.flags.has('words')) ||
+      (f === 'c' &&
+        (a.flags.has('bytes') || a.flags.has('m') || a.flags.has('chars'))),
+  );
   if (show.length === 0) show = ['l', 'w', 'c'];
   const rows: Array<{ counts: number[]; name: string }> = [];
   let status = 0;
@@ -324,7 +451,10 @@ export const wc: Program = async p => {
       let c = 0;
       let inWord = false;
       for await (const chunk of src.chunks) {
-        c += Buffer.byteLength(chunk, 'latin1') === chunk.length ? Buffer.byteLength(chunk) : chunk.length;
+        c +=
+          Buffer.byteLength(chunk, 'latin1') === chunk.length
+            ? Buffer.byteLength(chunk)
+            : chunk.length;
         for (let i = 0; i < chunk.length; i++) {
           const ch = chunk.charCodeAt(i);
           if (ch === 10) l++;
@@ -334,18 +464,36 @@ export const wc: Program = async p => {
         }
       }
       const all = { l, w, c } as Record<string, number>;
-      rows.push({ counts: show.map(s => all[s]), name: src.name === '-' ? '' : src.name });
+      rows.push({
+        counts: show.map(s => all[s]),
+        name: src.name === '-' ? '' : src.name,
+      });
     } catch (e) {
+      rethrowSignals(e);
       if (!(e instanceof FsError)) throw e;
       await err(p, `wc: ${src.name}: ${e.message}`);
       status = 1;
     }
   }
-  if (rows.length > 1) rows.push({ counts: show.map((_, i) => rows.reduce((s, r) => s + r.counts[i], 0)), name: 'total' });
+  if (rows.length > 1)
+    rows.push({
+      counts: show.map((_, i) => rows.reduce((s, r) => s + r.counts[i], 0)),
+      name: 'total',
+    });
   const single = rows.length === 1 && show.length === 1;
-  const width = single ? 0 : Math.max(...rows.flatMap(r => r.counts.map(c => String(c).length)), p.rt.profile.busybox ? 7 : 1);
+  const width = single
+    ? 0
+    : Math.max(
+        ...rows.flatMap(r => r.counts.map(c => String(c).length)),
+        p.rt.profile.busybox ? 7 : 1,
+      );
   for (const r of rows) {
-    await out(p, `${r.counts.map(c => String(c).padStart(width)).join(' ')}${r.name ? ` ${r.name}` : ''}\n`);
+    await out(
+      p,
+      `${r.counts.map(c => String(c).padStart(width)).join(' ')}${
+        r.name ? ` ${r.name}` : ''
+      }\n`,
+    );
   }
   return status;
 };
@@ -356,8 +504,15 @@ export const tac: Program = async p => {
     try {
       const lines: string[] = [];
       for await (const l of linesOf(src.chunks)) lines.push(l);
-      await out(p, lines.reverse().map(l => `${l}\n`).join(''));
+      await out(
+        p,
+        lines
+          .reverse()
+          .map(l => `${l}\n`)
+          .join(''),
+      );
     } catch (e) {
+      rethrowSignals(e);
       await err(p, `tac: ${src.name}: ${fsMessage(e)}`);
       status = 1;
     }
@@ -367,7 +522,8 @@ export const tac: Program = async p => {
 
 export const rev: Program = async p => {
   for await (const src of sources(p, p.argv.slice(1))) {
-    for await (const l of linesOf(src.chunks)) await out(p, `${[...l].reverse().join('')}\n`);
+    for await (const l of linesOf(src.chunks))
+      await out(p, `${[...l].reverse().join('')}\n`);
   }
   return 0;
 };
@@ -375,7 +531,8 @@ export const rev: Program = async p => {
 export const nl: Program = async p => {
   let i = 0;
   for await (const src of sources(p, p.argv.slice(1))) {
-    for await (const l of linesOf(src.chunks)) await out(p, l ? `${String(++i).padStart(6)}\t${l}\n` : '\n');
+    for await (const l of linesOf(src.chunks))
+      await out(p, l ? `${String(++i).padStart(6)}\t${l}\n` : '\n');
   }
   return 0;
 };
@@ -389,10 +546,21 @@ export const mkdir: Program = async p => {
   let status = 0;
   for (const d of a.operands) {
     try {
-      p.rt.fs.mkdir(d, p.cwd, a.flags.has('p') || a.flags.has('parents'), value(a, 'm') ? parseInt(value(a, 'm')!, 8) : 0o755);
+      p.rt.fs.mkdir(
+        d,
+        p.cwd,
+        a.flags.has('p') || a.flags.has('parents'),
+        value(a, 'm') ? parseInt(value(a, 'm')!, 8) : 0o755,
+      );
       if (a.flags.has('v')) await out(p, `mkdir: created directory '${d}'\n`);
     } catch (e) {
-      await err(p, p.rt.profile.busybox ? `mkdir: can't create directory '${d}': ${fsMessage(e)}` : `mkdir: cannot create directory '${d}': ${fsMessage(e)}`);
+      rethrowSignals(e);
+      await err(
+        p,
+        p.rt.profile.busybox
+          ? `mkdir: can't create directory '${d}': ${fsMessage(e)}`
+          : `mkdir: cannot create directory '${d}': ${fsMessage(e)}`,
+      );
       status = 1;
     }
   }
@@ -405,6 +573,7 @@ export const rmdir: Program = async p => {
     try {
       p.rt.fs.rmdir(d, p.cwd);
     } catch (e) {
+      rethrowSignals(e);
       await err(p, `rmdir: failed to remove '${d}': ${fsMessage(e)}`);
       status = 1;
     }
@@ -423,6 +592,7 @@ export const touch: Program = async p => {
       if (n) n.mtime = p.rt.clock.now();
       else if (!a.flags.has('c')) p.rt.fs.writeFile(f, '', p.cwd);
     } catch (e) {
+      rethrowSignals(e);
       await err(p, `touch: cannot touch '${f}': ${fsMessage(e)}`);
       status = 1;
     }
@@ -431,9 +601,17 @@ export const touch: Program = async p => {
 };
 
 export const rm: Program = async p => {
-  const a = parseArgs(p.argv.slice(1), 'rRfvid', '', ['recursive', 'force', 'verbose', 'no-preserve-root', 'preserve-root', 'dir']);
+  const a = parseArgs(p.argv.slice(1), 'rRfvid', '', [
+    'recursive',
+    'force',
+    'verbose',
+    'no-preserve-root',
+    'preserve-root',
+    'dir',
+  ]);
   if (a.bad) return badOption(p, a.bad);
-  const recursive = a.flags.has('r') || a.flags.has('R') || a.flags.has('recursive');
+  const recursive =
+    a.flags.has('r') || a.flags.has('R') || a.flags.has('recursive');
   const force = a.flags.has('f') || a.flags.has('force');
   if (a.operands.length === 0) return force ? 0 : fail(p, 'missing operand');
   let status = 0;
@@ -448,7 +626,12 @@ export const rm: Program = async p => {
     try {
       const node = p.rt.fs.lookup(f, p.cwd, true);
       if (node.type === 'dir' && !recursive && !a.flags.has('d')) {
-        await err(p, p.rt.profile.busybox ? `rm: '${f}' is a directory` : `rm: cannot remove '${f}': Is a directory`);
+        await err(
+          p,
+          p.rt.profile.busybox
+            ? `rm: '${f}' is a directory`
+            : `rm: cannot remove '${f}': Is a directory`,
+        );
         status = 1;
         continue;
       }
@@ -457,6 +640,7 @@ export const rm: Program = async p => {
           try {
             p.rt.fs.remove(`/${name}`, '/', true);
           } catch (e) {
+            rethrowSignals(e);
             await err(p, `rm: cannot remove '/${name}': ${fsMessage(e)}`);
             status = 1;
           }
@@ -466,8 +650,14 @@ export const rm: Program = async p => {
       p.rt.fs.remove(f, p.cwd, true);
       if (a.flags.has('v')) await out(p, `removed '${f}'\n`);
     } catch (e) {
+      rethrowSignals(e);
       if (force && e instanceof FsError && e.code === 'ENOENT') continue;
-      await err(p, p.rt.profile.busybox ? `rm: can't remove '${f}': ${fsMessage(e)}` : `rm: cannot remove '${f}': ${fsMessage(e)}`);
+      await err(
+        p,
+        p.rt.profile.busybox
+          ? `rm: can't remove '${f}': ${fsMessage(e)}`
+          : `rm: cannot remove '${f}': ${fsMessage(e)}`,
+      );
       status = 1;
     }
   }
@@ -477,15 +667,29 @@ export const rm: Program = async p => {
 // ------------------------------------------------------------------ cp, mv, ln
 
 export const cp: Program = async p => {
-  const a = parseArgs(p.argv.slice(1), 'rRapfvnL', '', ['recursive', 'archive', 'force', 'verbose']);
+  const a = parseArgs(p.argv.slice(1), 'rRapfvnL', '', [
+    'recursive',
+    'archive',
+    'force',
+    'verbose',
+  ]);
   if (a.bad) return badOption(p, a.bad);
-  const recursive = ['r', 'R', 'a', 'recursive', 'archive'].some(f => a.flags.has(f));
-  if (a.operands.length < 2) return fail(p, a.operands.length ? `missing destination file operand after '${a.operands[0]}'` : 'missing file operand');
+  const recursive = ['r', 'R', 'a', 'recursive', 'archive'].some(f =>
+    a.flags.has(f),
+  );
+  if (a.operands.length < 2)
+    return fail(
+      p,
+      a.operands.length
+        ? `missing destination file operand after '${a.operands[0]}'`
+        : 'missing file operand',
+    );
   const fs = p.rt.fs;
   const dest = a.operands[a.operands.length - 1];
   const srcs = a.operands.slice(0, -1);
   const destNode = fs.tryLookup(dest, p.cwd);
-  if (srcs.length > 1 && destNode?.type !== 'dir') return fail(p, `target '${dest}' is not a directory`);
+  if (srcs.length > 1 && destNode?.type !== 'dir')
+    return fail(p, `target '${dest}' is not a directory`);
   let status = 0;
   for (const s of srcs) {
     try {
@@ -495,14 +699,27 @@ export const cp: Program = async p => {
         status = 1;
         continue;
       }
-      const target = destNode?.type === 'dir' ? `${normalise(dest, p.cwd)}/${basename(s)}` : normalise(dest, p.cwd);
-      if (node.type === 'file' && (node.content.kind === 'virtual' || node.content.kind === 'dynamic')) {
+      const target =
+        destNode?.type === 'dir'
+          ? `${normalise(dest, p.cwd)}/${basename(s)}`
+          : normalise(dest, p.cwd);
+      if (
+        node.type === 'file' &&
+        (node.content.kind === 'virtual' || node.content.kind === 'dynamic')
+      ) {
         let data = '';
         for (const c of readChunks(node.content)) {
           data += c;
-          if (data.length > 8 * 1024 * 1024) throw new FsError('ENOSPC', target);
+          if (data.length > 8 * 1024 * 1024)
+            throw new FsError('ENOSPC', target);
         }
-        fs.writeFile(target, node.content.kind === 'virtual' ? Buffer.from(data, 'latin1') : data, '/', false, node.mode);
+        fs.writeFile(
+          target,
+          node.content.kind === 'virtual' ? Buffer.from(data, 'latin1') : data,
+          '/',
+          false,
+          node.mode,
+        );
       } else if (node.type === 'device') {
         fs.writeFile(target, '', '/');
       } else {
@@ -512,6 +729,7 @@ export const cp: Program = async p => {
       }
       if (a.flags.has('v')) await out(p, `'${s}' -> '${target}'\n`);
     } catch (e) {
+      rethrowSignals(e);
       await err(p, `cp: cannot stat '${s}': ${fsMessage(e)}`);
       status = 1;
     }
@@ -522,7 +740,13 @@ export const cp: Program = async p => {
 export const mv: Program = async p => {
   const a = parseArgs(p.argv.slice(1), 'fivn', '', ['force', 'verbose']);
   if (a.bad) return badOption(p, a.bad);
-  if (a.operands.length < 2) return fail(p, a.operands.length ? `missing destination file operand after '${a.operands[0]}'` : 'missing file operand');
+  if (a.operands.length < 2)
+    return fail(
+      p,
+      a.operands.length
+        ? `missing destination file operand after '${a.operands[0]}'`
+        : 'missing file operand',
+    );
   const dest = a.operands[a.operands.length - 1];
   let status = 0;
   for (const s of a.operands.slice(0, -1)) {
@@ -530,6 +754,7 @@ export const mv: Program = async p => {
       p.rt.fs.rename(s, dest, p.cwd);
       if (a.flags.has('v')) await out(p, `renamed '${s}' -> '${dest}'\n`);
     } catch (e) {
+      rethrowSignals(e);
       await err(p, `mv: cannot move '${s}' to '${dest}': ${fsMessage(e)}`);
       status = 1;
     }
@@ -545,28 +770,50 @@ export const ln: Program = async p => {
   const link = a.operands[1] ?? basename(target);
   const fs = p.rt.fs;
   try {
-    const linkPath = fs.tryLookup(link, p.cwd)?.type === 'dir' ? `${normalise(link, p.cwd)}/${basename(target)}` : normalise(link, p.cwd);
+    const linkPath =
+      fs.tryLookup(link, p.cwd)?.type === 'dir'
+        ? `${normalise(link, p.cwd)}/${basename(target)}`
+        : normalise(link, p.cwd);
     if (fs.tryLookup(linkPath, '/', true)) {
-      if (!a.flags.has('f')) return fail(p, `failed to create ${a.flags.has('s') ? 'symbolic ' : 'hard '}link '${link}': File exists`);
+      if (!a.flags.has('f'))
+        return fail(
+          p,
+          `failed to create ${
+            a.flags.has('s') ? 'symbolic ' : 'hard '
+          }link '${link}': File exists`,
+        );
       fs.remove(linkPath, '/', false);
     }
     const { dir, name } = fs.parent(linkPath);
     if (a.flags.has('s')) {
-      dir.children.set(name, { type: 'symlink', target, mode: 0o777, uid: 0, gid: 0, mtime: p.rt.clock.now() });
+      dir.children.set(name, {
+        type: 'symlink',
+        target,
+        mode: 0o777,
+        uid: 0,
+        gid: 0,
+        mtime: p.rt.clock.now(),
+      });
     } else {
       const node = fs.lookup(target, p.cwd);
-      if (node.type === 'dir') return fail(p, `'${target}': hard link not allowed for directory`);
+      if (node.type === 'dir')
+        return fail(p, `'${target}': hard link not allowed for directory`);
       dir.children.set(name, node);
     }
     return 0;
   } catch (e) {
+    rethrowSignals(e);
     return fail(p, `failed to create link '${link}': ${fsMessage(e)}`);
   }
 };
 
 export const readlink: Program = async p => {
   const a = parseArgs(p.argv.slice(1), 'fenm');
-  const canonical = a.flags.has('f') || a.flags.has('e') || a.flags.has('m') || p.name === 'realpath';
+  const canonical =
+    a.flags.has('f') ||
+    a.flags.has('e') ||
+    a.flags.has('m') ||
+    p.name === 'realpath';
   let status = 0;
   for (const f of a.operands) {
     try {
@@ -578,10 +825,15 @@ export const readlink: Program = async p => {
           status = 1;
           continue;
         }
-        await out(p, `${typeof n.target === 'function' ? n.target() : n.target}\n`);
+        await out(
+          p,
+          `${typeof n.target === 'function' ? n.target() : n.target}\n`,
+        );
       }
     } catch (e) {
-      if (p.name === 'realpath') await err(p, `realpath: ${f}: ${fsMessage(e)}`);
+      rethrowSignals(e);
+      if (p.name === 'realpath')
+        await err(p, `realpath: ${f}: ${fsMessage(e)}`);
       status = 1;
     }
   }
@@ -592,7 +844,8 @@ export const basenameCmd: Program = async p => {
   const args = p.argv.slice(1);
   if (args.length === 0) return fail(p, 'missing operand');
   let b = basename(args[0]);
-  if (args[1] && b.endsWith(args[1]) && b !== args[1]) b = b.slice(0, -args[1].length);
+  if (args[1] && b.endsWith(args[1]) && b !== args[1])
+    b = b.slice(0, -args[1].length);
   await out(p, `${b}\n`);
   return 0;
 };
@@ -606,14 +859,24 @@ export const dirnameCmd: Program = async p => {
 
 // ------------------------------------------------------------------ find
 
-type Pred = (path: string, node: Node, depth: number) => Promise<boolean> | boolean;
+type Pred = (
+  path: string,
+  node: Node,
+  depth: number,
+) => Promise<boolean> | boolean;
 
 export const find: Program = async p => {
   const args = p.argv.slice(1);
   const fs = p.rt.fs;
   const paths: string[] = [];
   let i = 0;
-  while (i < args.length && !args[i].startsWith('-') && args[i] !== '!' && args[i] !== '(') paths.push(args[i++]);
+  while (
+    i < args.length &&
+    !args[i].startsWith('-') &&
+    args[i] !== '!' &&
+    args[i] !== '('
+  )
+    paths.push(args[i++]);
   if (paths.length === 0) paths.push('.');
   let maxDepth = Number.POSITIVE_INFINITY;
   let minDepth = 0;
@@ -636,7 +899,12 @@ export const find: Program = async p => {
   };
   const parseAnd = (): Pred => {
     let left = parseNot();
-    while (k < toks.length && toks[k] !== '-o' && toks[k] !== '-or' && toks[k] !== ')') {
+    while (
+      k < toks.length &&
+      toks[k] !== '-o' &&
+      toks[k] !== '-or' &&
+      toks[k] !== ')'
+    ) {
       if (toks[k] === '-a' || toks[k] === '-and') k++;
       const l = left;
       const r = parseNot();
@@ -662,27 +930,39 @@ export const find: Program = async p => {
     if (t === '(') {
       k++;
       const e = parseOr();
-      if (toks[k] !== ')') throw new Error("invalid expression; I was expecting to find a ')' somewhere but did not see one.");
+      if (toks[k] !== ')')
+        throw new Error(
+          "invalid expression; I was expecting to find a ')' somewhere but did not see one.",
+        );
       k++;
       return e;
     }
     switch (t) {
       case '-name':
       case '-iname': {
-        const re = globToRegex(need(t), t === '-iname' ? 'i' : '');
+        const re = globMatcher(need(t), t === '-iname');
         k++;
         return pa => re.test(basename(pa));
       }
       case '-path':
       case '-wholename': {
-        const re = globToRegex(need(t));
+        const re = globMatcher(need(t));
         k++;
         return pa => re.test(pa);
       }
       case '-type': {
         const ty = need(t);
         k++;
-        return (_pa, n) => (ty === 'f' ? n.type === 'file' : ty === 'd' ? n.type === 'dir' : ty === 'l' ? n.type === 'symlink' : ty === 'c' ? n.type === 'device' : false);
+        return (_pa, n) =>
+          ty === 'f'
+            ? n.type === 'file'
+            : ty === 'd'
+            ? n.type === 'dir'
+            : ty === 'l'
+            ? n.type === 'symlink'
+            : ty === 'c'
+            ? n.type === 'device'
+            : false;
       }
       case '-maxdepth':
         maxDepth = Number(need(t));
@@ -694,17 +974,24 @@ export const find: Program = async p => {
         return () => true;
       case '-empty':
         k++;
-        return (_pa, n) => (n.type === 'dir' ? fs.children(n).size === 0 : nodeSize(n) === 0);
+        return (_pa, n) =>
+          n.type === 'dir' ? fs.children(n).size === 0 : nodeSize(n) === 0;
       case '-size': {
         const spec = need(t);
         k++;
         const m = /^([+-]?)(\d+)([ckMG]?)$/.exec(spec);
         if (!m) throw new Error(`invalid argument \`${spec}' to \`-size'`);
-        const unit = { '': 512, c: 1, k: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[3]]!;
+        const unit = { '': 512, c: 1, k: 1024, M: 1024 ** 2, G: 1024 ** 3 }[
+          m[3]
+        ]!;
         const want = Number(m[2]);
         return (_pa, n) => {
           const size = Math.ceil(nodeSize(n) / unit);
-          return m[1] === '+' ? size > want : m[1] === '-' ? size < want : size === want;
+          return m[1] === '+'
+            ? size > want
+            : m[1] === '-'
+            ? size < want
+            : size === want;
         };
       }
       case '-newer': {
@@ -734,7 +1021,8 @@ export const find: Program = async p => {
       case '-ok': {
         const cmd: string[] = [];
         k++;
-        while (k < toks.length && toks[k] !== ';' && toks[k] !== '+') cmd.push(toks[k++]);
+        while (k < toks.length && toks[k] !== ';' && toks[k] !== '+')
+          cmd.push(toks[k++]);
         if (k >= toks.length) throw new Error(`missing argument to \`${t}'`);
         const batch = toks[k] === '+';
         k++;
@@ -752,6 +1040,7 @@ export const find: Program = async p => {
           try {
             return (await p.run(argv)) === 0;
           } catch (e) {
+            rethrowSignals(e);
             await err(p, `find: '${argv[0]}': No such file or directory`);
             status = 1;
             void e;
@@ -763,19 +1052,29 @@ export const find: Program = async p => {
         k++;
         return () => true;
       default:
-        throw new Error(t?.startsWith('-') ? `unknown predicate \`${t}'` : `paths must precede expression: \`${t}'`);
+        throw new Error(
+          t?.startsWith('-')
+            ? `unknown predicate \`${t}'`
+            : `paths must precede expression: \`${t}'`,
+        );
     }
   };
 
   let expr: Pred;
   try {
     expr = toks.length ? parseOr() : () => true;
-    if (k < toks.length) throw new Error(`paths must precede expression: \`${toks[k]}'`);
+    if (k < toks.length)
+      throw new Error(`paths must precede expression: \`${toks[k]}'`);
   } catch (e) {
+    rethrowSignals(e);
     return fail(p, (e as Error).message);
   }
   let visited = 0;
-  const walk = async (path: string, node: Node, depth: number): Promise<void> => {
+  const walk = async (
+    path: string,
+    node: Node,
+    depth: number,
+  ): Promise<void> => {
     if (p.signal.aborted) throw new Interrupted();
     if (++visited % 200 === 0) await yieldToEventLoop();
     if (depth >= minDepth) {
@@ -783,9 +1082,15 @@ export const find: Program = async p => {
       if (ok && !printed) await out(p, `${path}\n`);
     }
     if (node.type === 'dir' && depth < maxDepth) {
-      const entries = [...fs.children(node)].sort((x, y) => (x[0] < y[0] ? -1 : 1));
+      const entries = [...fs.children(node)].sort((x, y) =>
+        x[0] < y[0] ? -1 : 1,
+      );
       for (const [name, child] of entries) {
-        await walk(path.endsWith('/') ? `${path}${name}` : `${path}/${name}`, child, depth + 1);
+        await walk(
+          path.endsWith('/') ? `${path}${name}` : `${path}/${name}`,
+          child,
+          depth + 1,
+        );
       }
     }
   };
@@ -793,6 +1098,7 @@ export const find: Program = async p => {
     try {
       await walk(start, fs.lookup(start, p.cwd), 0);
     } catch (e) {
+      rethrowSignals(e);
       if (e instanceof Interrupted) throw e;
       await err(p, `find: '${start}': ${fsMessage(e)}`);
       status = 1;
@@ -802,7 +1108,9 @@ export const find: Program = async p => {
     void idx;
     if (collected.length) {
       const cmdStart = toks.indexOf('-exec');
-      const cmd = toks.slice(cmdStart + 1, toks.indexOf('+', cmdStart)).filter(c => c !== '{}');
+      const cmd = toks
+        .slice(cmdStart + 1, toks.indexOf('+', cmdStart))
+        .filter(c => c !== '{}');
       status = (await p.run([...cmd, ...collected])) || status;
     }
   }
@@ -822,14 +1130,22 @@ export const du: Program = async p => {
   const a = parseArgs(p.argv.slice(1), 'shack', 'd', [], ['max-depth']);
   if (a.bad) return badOption(p, a.bad);
   const h = a.flags.has('h');
-  const maxDepth = a.flags.has('s') ? 0 : Number(value(a, 'd') ?? value(a, 'max-depth') ?? Infinity);
-  const fmt = (bytes: number) => (h ? human(bytes) : String(Math.ceil(bytes / 1024)));
+  const maxDepth = a.flags.has('s')
+    ? 0
+    : Number(value(a, 'd') ?? value(a, 'max-depth') ?? Infinity);
+  const fmt = (bytes: number) =>
+    h ? human(bytes) : String(Math.ceil(bytes / 1024));
   let total = 0;
   let status = 0;
-  const walk = async (path: string, node: Node, depth: number): Promise<number> => {
+  const walk = async (
+    path: string,
+    node: Node,
+    depth: number,
+  ): Promise<number> => {
     if (node.type !== 'dir') {
       const s = treeSize(p, node);
-      if (a.flags.has('a') && depth <= maxDepth) await out(p, `${fmt(s)}\t${path}\n`);
+      if (a.flags.has('a') && depth <= maxDepth)
+        await out(p, `${fmt(s)}\t${path}\n`);
       return s;
     }
     let s = 4096;
@@ -844,6 +1160,7 @@ export const du: Program = async p => {
     try {
       total += await walk(f, p.rt.fs.lookup(f, p.cwd), 0);
     } catch (e) {
+      rethrowSignals(e);
       await err(p, `du: cannot access '${f}': ${fsMessage(e)}`);
       status = 1;
     }
@@ -863,14 +1180,37 @@ export const df: Program = async p => {
     ['tmpfs', 'tmpfs', 64 * 1024 ** 2, 0, '/dev'],
     ['shm', 'tmpfs', 64 * 1024 ** 2, 0, '/dev/shm'],
     ['/dev/nvme0n1p1', 'ext4', size, used, '/etc/hosts'],
-    ['tmpfs', 'tmpfs', 15 * 1024 ** 3, 12 * 1024, '/var/run/secrets/kubernetes.io/serviceaccount'],
+    [
+      'tmpfs',
+      'tmpfs',
+      15 * 1024 ** 3,
+      12 * 1024,
+      '/var/run/secrets/kubernetes.io/serviceaccount',
+    ],
     ['tmpfs', 'tmpfs', 8 * 1024 ** 3, 0, '/proc/acpi'],
   ];
   const fmt = (b: number) => (h ? human(b) : String(Math.ceil(b / 1024)));
-  const header = h ? ['Filesystem', 'Size', 'Used', 'Avail', 'Use%', 'Mounted on'] : ['Filesystem', '1K-blocks', 'Used', 'Available', 'Use%', 'Mounted on'];
-  const table = rows.map(([fsn, , s, u, m]) => [fsn, fmt(s), fmt(u), fmt(s - u), `${Math.ceil((u / s) * 100)}%`, m]);
-  const widths = header.map((hd, i) => Math.max(hd.length, ...table.map(r => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' ').trimEnd();
+  const header = h
+    ? ['Filesystem', 'Size', 'Used', 'Avail', 'Use%', 'Mounted on']
+    : ['Filesystem', '1K-blocks', 'Used', 'Available', 'Use%', 'Mounted on'];
+  const table = rows.map(([fsn, , s, u, m]) => [
+    fsn,
+    fmt(s),
+    fmt(u),
+    fmt(s - u),
+    `${Math.ceil((u / s) * 100)}%`,
+    m,
+  ]);
+  const widths = header.map((hd, i) =>
+    Math.max(hd.length, ...table.map(r => r[i].length)),
+  );
+  const line = (r: string[]) =>
+    r
+      .map((c, i) =>
+        i === 0 || i === 5 ? c.padEnd(widths[i]) : c.padStart(widths[i]),
+      )
+      .join(' ')
+      .trimEnd();
   await out(p, `${[header, ...table].map(line).join('\n')}\n`);
   return 0;
 };
@@ -884,23 +1224,74 @@ export const stat: Program = async p => {
     try {
       const n = p.rt.fs.lookup(f, p.cwd, !a.flags.has('L'));
       const size = nodeSize(n);
-      const kind = n.type === 'dir' ? 'directory' : n.type === 'symlink' ? 'symbolic link' : n.type === 'device' ? 'character special file' : size === 0 ? 'regular empty file' : 'regular file';
-      const fmtTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '000000 +0000');
+      const kind =
+        n.type === 'dir'
+          ? 'directory'
+          : n.type === 'symlink'
+          ? 'symbolic link'
+          : n.type === 'device'
+          ? 'character special file'
+          : size === 0
+          ? 'regular empty file'
+          : 'regular file';
+      const fmtTime = (ms: number) =>
+        new Date(ms)
+          .toISOString()
+          .replace('T', ' ')
+          .replace('Z', '000000 +0000');
       const fmt = value(a, 'c') ?? value(a, 'format');
       if (fmt) {
-        await out(p, `${fmt.replace(/%[sanUGFyY]/g, m => ({ '%s': String(size), '%a': (n.mode & 0o7777).toString(8), '%n': f, '%U': userName(n.uid), '%G': userName(n.gid), '%F': kind, '%y': fmtTime(n.mtime), '%Y': String(Math.floor(n.mtime / 1000)) })[m] ?? m)}\n`);
+        await out(
+          p,
+          `${fmt.replace(
+            /%[sanUGFyY]/g,
+            m =>
+              ({
+                '%s': String(size),
+                '%a': (n.mode & 0o7777).toString(8),
+                '%n': f,
+                '%U': userName(n.uid),
+                '%G': userName(n.gid),
+                '%F': kind,
+                '%y': fmtTime(n.mtime),
+                '%Y': String(Math.floor(n.mtime / 1000)),
+              }[m] ?? m),
+          )}\n`,
+        );
         continue;
       }
       await out(
         p,
-        `  File: ${f}${n.type === 'symlink' ? ` -> ${typeof n.target === 'function' ? n.target() : n.target}` : ''}\n` +
-          `  Size: ${String(size).padEnd(10)}\tBlocks: ${String(Math.ceil(size / 512)).padEnd(10)} IO Block: 4096   ${kind}\n` +
-          `Device: 0,${n.type === 'device' ? 5 : 123}\tInode: ${100000 + (f.length * 7919) % 90000}     Links: 1\n` +
-          `Access: (${(n.mode & 0o7777).toString(8).padStart(4, '0')}/${permString(n)})  Uid: (${String(n.uid).padStart(5)}/${userName(n.uid).padStart(8)})   Gid: (${String(n.gid).padStart(5)}/${userName(n.gid).padStart(8)})\n` +
-          `Access: ${fmtTime(n.mtime)}\nModify: ${fmtTime(n.mtime)}\nChange: ${fmtTime(n.mtime)}\n Birth: -\n`,
+        `  File: ${f}${
+          n.type === 'symlink'
+            ? ` -> ${typeof n.target === 'function' ? n.target() : n.target}`
+            : ''
+        }\n` +
+          `  Size: ${String(size).padEnd(10)}\tBlocks: ${String(
+            Math.ceil(size / 512),
+          ).padEnd(10)} IO Block: 4096   ${kind}\n` +
+          `Device: 0,${n.type === 'device' ? 5 : 123}\tInode: ${
+            100000 + ((f.length * 7919) % 90000)
+          }     Links: 1\n` +
+          `Access: (${(n.mode & 0o7777)
+            .toString(8)
+            .padStart(4, '0')}/${permString(n)})  Uid: (${String(
+            n.uid,
+          ).padStart(5)}/${userName(n.uid).padStart(8)})   Gid: (${String(
+            n.gid,
+          ).padStart(5)}/${userName(n.gid).padStart(8)})\n` +
+          `Access: ${fmtTime(n.mtime)}\nModify: ${fmtTime(
+            n.mtime,
+          )}\nChange: ${fmtTime(n.mtime)}\n Birth: -\n`,
       );
     } catch (e) {
-      await err(p, p.rt.profile.busybox ? `stat: can't stat '${f}': ${fsMessage(e)}` : `stat: cannot statx '${f}': ${fsMessage(e)}`);
+      rethrowSignals(e);
+      await err(
+        p,
+        p.rt.profile.busybox
+          ? `stat: can't stat '${f}': ${fsMessage(e)}`
+          : `stat: cannot statx '${f}': ${fsMessage(e)}`,
+      );
       status = 1;
     }
   }
@@ -923,7 +1314,8 @@ export const chmod: Program = async p => {
           const who = m[1] || 'a';
           let bits = 0;
           for (const c of m[3]) {
-            const b = c === 'r' ? 4 : c === 'w' ? 2 : c === 'x' || c === 'X' ? 1 : 0;
+            const b =
+              c === 'r' ? 4 : c === 'w' ? 2 : c === 'x' || c === 'X' ? 1 : 0;
             if (who.includes('u') || who.includes('a')) bits |= b << 6;
             if (who.includes('g') || who.includes('a')) bits |= b << 3;
             if (who.includes('o') || who.includes('a')) bits |= b;
@@ -934,6 +1326,7 @@ export const chmod: Program = async p => {
         }
       }
     } catch (e) {
+      rethrowSignals(e);
       await err(p, `chmod: cannot access '${f}': ${fsMessage(e)}`);
       status = 1;
     }
@@ -946,7 +1339,12 @@ export const chown: Program = async p => {
   if (args.length < 2) return fail(p, 'missing operand');
   const [owner, ...files] = args;
   const [u, g] = owner.split(':');
-  const ids: Record<string, number> = { root: 0, node: 1000, nobody: 65534, nginx: 101 };
+  const ids: Record<string, number> = {
+    root: 0,
+    node: 1000,
+    nobody: 65534,
+    nginx: 101,
+  };
   const uid = /^\d+$/.test(u) ? Number(u) : ids[u];
   if (uid === undefined) return fail(p, `invalid user: '${owner}'`);
   let status = 0;
@@ -956,6 +1354,7 @@ export const chown: Program = async p => {
       n.uid = uid;
       if (g !== undefined) n.gid = /^\d+$/.test(g) ? Number(g) : ids[g] ?? uid;
     } catch (e) {
+      rethrowSignals(e);
       await err(p, `chown: cannot access '${f}': ${fsMessage(e)}`);
       status = 1;
     }
@@ -974,9 +1373,14 @@ export const fileCmd: Program = async p => {
     }
     let kind: string;
     if (n.type === 'dir') kind = 'directory';
-    else if (n.type === 'symlink') kind = `symbolic link to ${typeof n.target === 'function' ? n.target() : n.target}`;
+    else if (n.type === 'symlink')
+      kind = `symbolic link to ${
+        typeof n.target === 'function' ? n.target() : n.target
+      }`;
     else if (n.type === 'device') kind = 'character special (1/3)';
-    else if (n.program) kind = 'ELF 64-bit LSB pie executable, x86-64, version 1 (SYSV), dynamically linked, stripped';
+    else if (n.program)
+      kind =
+        'ELF 64-bit LSB pie executable, x86-64, version 1 (SYSV), dynamically linked, stripped';
     else if (f.endsWith('.jar')) kind = 'Java archive data (JAR)';
     else if (nodeSize(n) === 0) kind = 'empty';
     else kind = 'ASCII text';

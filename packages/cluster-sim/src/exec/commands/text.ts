@@ -15,11 +15,12 @@ import {
   out,
   parseArgs,
   readNode,
-  riskyRegex,
   sources,
   value,
   write,
+  rethrowSignals,
 } from './util';
+import { userRegex, type UserRegex } from './regex';
 
 // ------------------------------------------------------------------ grep
 
@@ -28,37 +29,63 @@ export const grep: Program = async p => {
     p.argv.slice(1),
     'ivnrRclLhHEFwxoqsZa',
     'emA',
-    ['recursive', 'ignore-case', 'invert-match', 'count', 'line-number', 'files-with-matches', 'quiet', 'silent', 'extended-regexp', 'fixed-strings', 'only-matching', 'color', 'no-filename', 'with-filename'],
+    [
+      'recursive',
+      'ignore-case',
+      'invert-match',
+      'count',
+      'line-number',
+      'files-with-matches',
+      'quiet',
+      'silent',
+      'extended-regexp',
+      'fixed-strings',
+      'only-matching',
+      'color',
+      'no-filename',
+      'with-filename',
+    ],
     ['regexp', 'include', 'exclude', 'color', 'max-count'],
   );
   if (a.bad) return badOption(p, a.bad);
-  const f = (k: string, long?: string) => a.flags.has(k) || (long !== undefined && a.flags.has(long));
+  const f = (k: string, long?: string) =>
+    a.flags.has(k) || (long !== undefined && a.flags.has(long));
   const operands = [...a.operands];
-  const patterns = [...(a.values.get('e') ?? []), ...(a.values.get('regexp') ?? [])];
+  const patterns = [
+    ...(a.values.get('e') ?? []),
+    ...(a.values.get('regexp') ?? []),
+  ];
   if (patterns.length === 0) {
     if (operands.length === 0) {
-      await err(p, p.rt.profile.busybox ? 'BusyBox v1.36.1 (2024-06-10 07:11:47 UTC) multi-call binary.\n\nUsage: grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...' : "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.");
+      await err(
+        p,
+        p.rt.profile.busybox
+          ? 'BusyBox v1.36.1 (2024-06-10 07:11:47 UTC) multi-call binary.\n\nUsage: grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...'
+          : "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.",
+      );
       return 2;
     }
     patterns.push(operands.shift()!);
   }
   const extended = f('E', 'extended-regexp') || p.name === 'egrep';
   const fixed = f('F', 'fixed-strings') || p.name === 'fgrep';
-  const sources_ = patterns.flatMap(x => x.split('\n')).map(pat => {
-    let src = fixed ? escapeRegex(pat) : extended ? pat : breToJs(pat);
-    if (f('w')) src = `(?<![\\w])(?:${src})(?![\\w])`;
-    if (f('x')) src = `^(?:${src})$`;
-    return src;
-  });
-  if (!fixed && sources_.some(riskyRegex)) {
-    await err(p, 'grep: pattern too complex for this emulated grep (nested quantifiers)');
-    return 2;
-  }
-  let re: RegExp;
+  const sources_ = patterns
+    .flatMap(x => x.split('\n'))
+    .map(pat => {
+      let src = fixed ? escapeRegex(pat) : extended ? pat : breToJs(pat);
+      if (f('w')) src = `\\b(?:${src})\\b`;
+      if (f('x')) src = `^(?:${src})$`;
+      return src;
+    });
+  let re: UserRegex;
   try {
-    re = new RegExp(sources_.join('|'), f('i', 'ignore-case') ? 'i' : '');
+    re = userRegex(
+      sources_.map(x => `(?:${x})`).join('|'),
+      f('i', 'ignore-case'),
+    );
   } catch (e) {
-    await err(p, `grep: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
+    rethrowSignals(e);
+    await err(p, `grep: ${(e as Error).message}`);
     return 2;
   }
   const invert = f('v', 'invert-match');
@@ -78,7 +105,9 @@ export const grep: Program = async p => {
   let errors = false;
   const collect = (path: string, node: Node) => {
     if (node.type === 'dir') {
-      for (const [name, child] of [...fs.children(node)].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
+      for (const [name, child] of [...fs.children(node)].sort((x, y) =>
+        x[0] < y[0] ? -1 : 1,
+      )) {
         if (child.type === 'symlink' || child.type === 'device') continue;
         collect(`${path.replace(/\/$/, '')}/${name}`, child);
       }
@@ -100,15 +129,20 @@ export const grep: Program = async p => {
         }
       } else files.push({ name: o, node });
     } catch (e) {
+      rethrowSignals(e);
       if (!f('s')) await err(p, `grep: ${o}: ${fsMessage(e)}`);
       errors = true;
     }
   }
   if (ops.length === 0) files.push({ name: '(standard input)' });
-  const withName = f('H', 'with-filename') || (!f('h', 'no-filename') && (files.length > 1 || recursive));
+  const withName =
+    f('H', 'with-filename') ||
+    (!f('h', 'no-filename') && (files.length > 1 || recursive));
 
   for (const file of files) {
-    const chunks = file.node ? readNode(p, file.node, file.name) : inputChunks(p.stdin);
+    const chunks = file.node
+      ? readNode(p, file.node, file.name)
+      : inputChunks(p.stdin);
     let matches = 0;
     let n = 0;
     let binary = false;
@@ -117,17 +151,19 @@ export const grep: Program = async p => {
       n++;
       if (n % 5000 === 0) await yieldToEventLoop();
       if (!binary && line.includes('\0')) binary = true;
-      const hit = re.test(line.length > 65536 ? line.slice(0, 65536) : line) !== invert;
+      const hit =
+        re.test(line.length > 65536 ? line.slice(0, 65536) : line) !== invert;
       if (!hit) continue;
       matches++;
       status = 0;
       if (quiet) return 0;
       if (listFiles || listNon) break;
       if (!count && !binary) {
-        const prefix = `${withName ? `${file.name}:` : ''}${lineNo ? `${n}:` : ''}`;
+        const prefix = `${withName ? `${file.name}:` : ''}${
+          lineNo ? `${n}:` : ''
+        }`;
         if (only && !invert) {
-          const g = new RegExp(re.source, `${re.flags}g`);
-          for (const m of line.matchAll(g)) if (m[0]) buffered += `${prefix}${m[0]}\n`;
+          for (const m of re.all(line)) buffered += `${prefix}${m}\n`;
         } else buffered += `${prefix}${line}\n`;
         if (buffered.length > 16384) {
           await out(p, buffered);
@@ -138,7 +174,12 @@ export const grep: Program = async p => {
     }
     if (buffered) await out(p, buffered);
     if (binary && matches && !count && !listFiles) {
-      await out(p, p.rt.profile.busybox ? `Binary file ${file.name} matches\n` : `grep: ${file.name}: binary file matches\n`);
+      await out(
+        p,
+        p.rt.profile.busybox
+          ? `Binary file ${file.name} matches\n`
+          : `grep: ${file.name}: binary file matches\n`,
+      );
     }
     if (count) await out(p, `${withName ? `${file.name}:` : ''}${matches}\n`);
     if (listFiles && matches) await out(p, `${file.name}\n`);
@@ -149,15 +190,20 @@ export const grep: Program = async p => {
 
 // ------------------------------------------------------------------ sort, uniq, cut, tr, tee
 
-async function allLines(p: Process, files: string[]): Promise<string[] | number> {
+async function allLines(
+  p: Process,
+  files: string[],
+): Promise<string[] | number> {
   const lines: string[] = [];
   for await (const src of sources(p, files)) {
     try {
       for await (const l of linesOf(src.chunks)) {
         lines.push(l);
-        if (lines.length > 2_000_000) return fail(p, 'input too large for the emulated container');
+        if (lines.length > 2_000_000)
+          return fail(p, 'input too large for the emulated container');
       }
     } catch (e) {
+      rethrowSignals(e);
       if (!(e instanceof FsError)) throw e;
       return fail(p, `${src.name}: ${e.message}`, 2);
     }
@@ -166,7 +212,13 @@ async function allLines(p: Process, files: string[]): Promise<string[] | number>
 }
 
 export const sort: Program = async p => {
-  const a = parseArgs(p.argv.slice(1), 'rnuhfbV', 'kto', ['reverse', 'numeric-sort', 'unique', 'human-numeric-sort'], ['key', 'field-separator']);
+  const a = parseArgs(
+    p.argv.slice(1),
+    'rnuhfbV',
+    'kto',
+    ['reverse', 'numeric-sort', 'unique', 'human-numeric-sort'],
+    ['key', 'field-separator'],
+  );
   if (a.bad) return badOption(p, a.bad);
   const lines = await allLines(p, a.operands);
   if (typeof lines === 'number') return lines;
@@ -178,7 +230,8 @@ export const sort: Program = async p => {
     const fields = sep ? l.split(sep) : l.trim().split(/\s+/);
     return fields.slice(start - 1).join(sep ?? ' ');
   };
-  const numeric = a.flags.has('n') || a.flags.has('h') || a.flags.has('numeric-sort');
+  const numeric =
+    a.flags.has('n') || a.flags.has('h') || a.flags.has('numeric-sort');
   const hnum = (s: string) => {
     const m = /^\s*(-?[\d.]+)\s*([KMGTP]?)/i.exec(s);
     if (!m) return 0;
@@ -188,7 +241,9 @@ export const sort: Program = async p => {
     const kx = keyOf(x);
     const ky = keyOf(y);
     if (numeric) {
-      const d = a.flags.has('h') ? hnum(kx) - hnum(ky) : (parseFloat(kx) || 0) - (parseFloat(ky) || 0);
+      const d = a.flags.has('h')
+        ? hnum(kx) - hnum(ky)
+        : (parseFloat(kx) || 0) - (parseFloat(ky) || 0);
       if (d !== 0) return d;
     }
     const fx = a.flags.has('f') ? kx.toLowerCase() : kx;
@@ -197,7 +252,10 @@ export const sort: Program = async p => {
   };
   lines.sort(cmp);
   if (a.flags.has('r') || a.flags.has('reverse')) lines.reverse();
-  const result = a.flags.has('u') || a.flags.has('unique') ? lines.filter((l, i) => i === 0 || cmp(l, lines[i - 1]) !== 0) : lines;
+  const result =
+    a.flags.has('u') || a.flags.has('unique')
+      ? lines.filter((l, i) => i === 0 || cmp(l, lines[i - 1]) !== 0)
+      : lines;
   const text = result.map(l => `${l}\n`).join('');
   const o = value(a, 'o');
   if (o) {
@@ -216,7 +274,11 @@ export const uniq: Program = async p => {
   const groups: Array<[string, number]> = [];
   for (const l of lines) {
     const last = groups[groups.length - 1];
-    const same = last && (a.flags.has('i') ? last[0].toLowerCase() === l.toLowerCase() : last[0] === l);
+    const same =
+      last &&
+      (a.flags.has('i')
+        ? last[0].toLowerCase() === l.toLowerCase()
+        : last[0] === l);
     if (same) last[1]++;
     else groups.push([l, 1]);
   }
@@ -234,17 +296,25 @@ function ranges(spec: string): Array<[number, number]> {
   return spec.split(',').map(r => {
     const [s, e] = r.split('-');
     const start = s ? Number(s) : 1;
-    const end = e === undefined ? start : e ? Number(e) : Number.POSITIVE_INFINITY;
+    const end =
+      e === undefined ? start : e ? Number(e) : Number.POSITIVE_INFINITY;
     return [start, end];
   });
 }
 
 export const cut: Program = async p => {
-  const a = parseArgs(p.argv.slice(1), 's', 'dfcb', [], ['delimiter', 'fields', 'characters']);
+  const a = parseArgs(
+    p.argv.slice(1),
+    's',
+    'dfcb',
+    [],
+    ['delimiter', 'fields', 'characters'],
+  );
   if (a.bad) return badOption(p, a.bad);
   const fields = value(a, 'f') ?? value(a, 'fields');
   const chars = value(a, 'c') ?? value(a, 'b') ?? value(a, 'characters');
-  if (!fields && !chars) return fail(p, 'you must specify a list of bytes, characters, or fields');
+  if (!fields && !chars)
+    return fail(p, 'you must specify a list of bytes, characters, or fields');
   const delim = value(a, 'd') ?? value(a, 'delimiter') ?? '\t';
   const rs = ranges((fields ?? chars)!);
   const inRange = (i: number) => rs.some(([s, e]) => i >= s && i <= e);
@@ -255,7 +325,13 @@ export const cut: Program = async p => {
           if (!a.flags.has('s')) await out(p, `${l}\n`);
           continue;
         }
-        await out(p, `${l.split(delim).filter((_, i) => inRange(i + 1)).join(delim)}\n`);
+        await out(
+          p,
+          `${l
+            .split(delim)
+            .filter((_, i) => inRange(i + 1))
+            .join(delim)}\n`,
+        );
       } else {
         await out(p, `${[...l].filter((_, i) => inRange(i + 1)).join('')}\n`);
       }
@@ -271,18 +347,24 @@ function expandSet(set: string): string {
     '[:digit:]': '0123456789',
     '[:space:]': ' \t\n\r\f\v',
     '[:alpha:]': 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz',
-    '[:alnum:]': 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789',
+    '[:alnum:]':
+      'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789',
     '[:punct:]': '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~',
   };
   let s = set;
   for (const [k, v] of Object.entries(classes)) s = s.split(k).join(v);
-  s = s.replace(/\\n/g, '\n').replace(/\\t/g, '\t').replace(/\\r/g, '\r').replace(/\\\\/g, '\\');
+  s = s
+    .replace(/\\n/g, '\n')
+    .replace(/\\t/g, '\t')
+    .replace(/\\r/g, '\r')
+    .replace(/\\\\/g, '\\');
   let outS = '';
   for (let i = 0; i < s.length; i++) {
     if (s[i + 1] === '-' && i + 2 < s.length) {
       const from = s.charCodeAt(i);
       const to = s.charCodeAt(i + 2);
-      for (let c = from; c <= to && c - from < 256; c++) outS += String.fromCharCode(c);
+      for (let c = from; c <= to && c - from < 256; c++)
+        outS += String.fromCharCode(c);
       i += 2;
     } else outS += s[i];
   }
@@ -321,6 +403,7 @@ export const tee: Program = async p => {
       if (!a.flags.has('a')) p.rt.fs.writeFile(f, '', p.cwd);
       return true;
     } catch (e) {
+      rethrowSignals(e);
       void err(p, `tee: ${f}: ${fsMessage(e)}`);
       status = 1;
       return false;
@@ -331,6 +414,7 @@ export const tee: Program = async p => {
       try {
         p.rt.fs.writeFile(f, chunk, p.cwd, true);
       } catch (e) {
+        rethrowSignals(e);
         await err(p, `tee: ${f}: ${fsMessage(e)}`);
         status = 1;
       }
@@ -343,21 +427,31 @@ export const tee: Program = async p => {
 // ------------------------------------------------------------------ xargs, seq, yes
 
 export const xargs: Program = async p => {
-  const a = parseArgs(p.argv.slice(1).slice(0, firstNonOption(p.argv.slice(1))), '0rt', 'nIL');
+  const a = parseArgs(
+    p.argv.slice(1).slice(0, firstNonOption(p.argv.slice(1))),
+    '0rt',
+    'nIL',
+  );
   if (a.bad) return badOption(p, a.bad);
   const cmdStart = firstNonOption(p.argv.slice(1));
   const cmd = p.argv.slice(1 + cmdStart);
   if (cmd.length === 0) cmd.push('echo');
   let text = '';
   for await (const c of inputChunks(p.stdin)) text += c;
-  const items = a.flags.has('0') ? text.split('\0').filter(Boolean) : text.split(/\s+/).filter(Boolean);
+  const items = a.flags.has('0')
+    ? text.split('\0').filter(Boolean)
+    : text.split(/\s+/).filter(Boolean);
   if (items.length === 0 && a.flags.has('r')) return 0;
   const replace = value(a, 'I');
-  const n = replace ? 1 : Number(value(a, 'n') ?? value(a, 'L') ?? items.length || 1);
+  const n = replace
+    ? 1
+    : Number(value(a, 'n') ?? value(a, 'L') ?? (items.length || 1));
   let status = 0;
   for (let i = 0; i < Math.max(items.length, 1); i += n) {
     const batch = items.slice(i, i + n);
-    const argv = replace ? cmd.map(c => c.split(replace).join(batch[0] ?? '')) : [...cmd, ...batch];
+    const argv = replace
+      ? cmd.map(c => c.split(replace).join(batch[0] ?? ''))
+      : [...cmd, ...batch];
     if (a.flags.has('t')) await err(p, argv.join(' '));
     const code = await p.run(argv).catch(async () => {
       await err(p, `xargs: ${argv[0]}: No such file or directory`);
@@ -380,8 +474,21 @@ function firstNonOption(args: string[]): number {
 export const seq: Program = async p => {
   const args = p.argv.slice(1).filter(x => !/^-[sw]/.test(x));
   const nums = args.map(Number);
-  if (nums.length === 0 || nums.some(n => !Number.isFinite(n))) return fail(p, args.length ? `invalid floating point argument: '${args.find(x => !Number.isFinite(Number(x)))}'` : 'missing operand');
-  const [first, incr, last] = nums.length === 1 ? [1, 1, nums[0]] : nums.length === 2 ? [nums[0], 1, nums[1]] : nums;
+  if (nums.length === 0 || nums.some(n => !Number.isFinite(n)))
+    return fail(
+      p,
+      args.length
+        ? `invalid floating point argument: '${args.find(
+            x => !Number.isFinite(Number(x)),
+          )}'`
+        : 'missing operand',
+    );
+  const [first, incr, last] =
+    nums.length === 1
+      ? [1, 1, nums[0]]
+      : nums.length === 2
+      ? [nums[0], 1, nums[1]]
+      : nums;
   if (incr === 0) return fail(p, "invalid Zero increment value: '0'");
   let buf = '';
   let count = 0;
@@ -416,6 +523,7 @@ export const base64: Program = async p => {
     try {
       for await (const c of src.chunks) data += c;
     } catch (e) {
+      rethrowSignals(e);
       return fail(p, `${src.name}: ${fsMessage(e)}`);
     }
   }
@@ -424,7 +532,10 @@ export const base64: Program = async p => {
     if (/[^A-Za-z0-9+/=]/.test(clean)) return fail(p, 'invalid input');
     await out(p, Buffer.from(clean, 'base64').toString('latin1'));
   } else {
-    const enc = Buffer.from(data, /[^\x00-\xff]/.test(data) ? 'utf8' : 'latin1').toString('base64');
+    const enc = Buffer.from(
+      data,
+      /[^\x00-\xff]/.test(data) ? 'utf8' : 'latin1',
+    ).toString('base64');
     await out(p, `${enc.replace(/(.{76})/g, '$1\n').replace(/\n$/, '')}\n`);
   }
   return 0;
@@ -433,12 +544,17 @@ export const base64: Program = async p => {
 function hashProgram(algo: 'md5' | 'sha256' | 'sha1'): Program {
   return async p => {
     let status = 0;
-    for await (const src of sources(p, p.argv.slice(1).filter(x => !x.startsWith('-') || x === '-'))) {
+    for await (const src of sources(
+      p,
+      p.argv.slice(1).filter(x => !x.startsWith('-') || x === '-'),
+    )) {
       try {
         const h = createHash(algo);
-        for await (const c of src.chunks) h.update(c, /[^\x00-\xff]/.test(c) ? 'utf8' : 'latin1');
+        for await (const c of src.chunks)
+          h.update(c, /[^\x00-\xff]/.test(c) ? 'utf8' : 'latin1');
         await out(p, `${h.digest('hex')}  ${src.name}\n`);
       } catch (e) {
+        rethrowSignals(e);
         await err(p, `${p.name}: ${src.name}: ${fsMessage(e)}`);
         status = 1;
       }
@@ -449,7 +565,10 @@ function hashProgram(algo: 'md5' | 'sha256' | 'sha1'): Program {
 
 export const hexdump: Program = async p => {
   let data = '';
-  for await (const src of sources(p, p.argv.slice(1).filter(x => !x.startsWith('-')))) {
+  for await (const src of sources(
+    p,
+    p.argv.slice(1).filter(x => !x.startsWith('-')),
+  )) {
     for await (const c of src.chunks) {
       data += c;
       if (data.length >= 65536) break;
@@ -459,11 +578,15 @@ export const hexdump: Program = async p => {
   let text = '';
   for (let off = 0; off < data.length; off += 16) {
     const row = data.slice(off, off + 16);
-    const hex = [...row].map(c => (c.charCodeAt(0) & 0xff).toString(16).padStart(2, '0'));
+    const hex = [...row].map(c =>
+      (c.charCodeAt(0) & 0xff).toString(16).padStart(2, '0'),
+    );
     const left = hex.slice(0, 8).join(' ');
     const right = hex.slice(8).join(' ');
     const ascii = [...row].map(c => (c >= ' ' && c <= '~' ? c : '.')).join('');
-    text += `${off.toString(16).padStart(8, '0')}  ${left.padEnd(23)}  ${right.padEnd(23)}  |${ascii}|\n`;
+    text += `${off.toString(16).padStart(8, '0')}  ${left.padEnd(
+      23,
+    )}  ${right.padEnd(23)}  |${ascii}|\n`;
   }
   text += `${data.length.toString(16).padStart(8, '0')}\n`;
   await out(p, text);
@@ -471,7 +594,10 @@ export const hexdump: Program = async p => {
 };
 
 export const strings: Program = async p => {
-  for await (const src of sources(p, p.argv.slice(1).filter(x => !x.startsWith('-')))) {
+  for await (const src of sources(
+    p,
+    p.argv.slice(1).filter(x => !x.startsWith('-')),
+  )) {
     let cur = '';
     let total = 0;
     for await (const c of src.chunks) {
@@ -515,11 +641,27 @@ export function echoText(args: string[], busyboxOrDash = false): string {
 }
 
 function unescapeC(s: string): string {
-  return s.replace(/\\(0[0-7]{0,3}|x[0-9a-fA-F]{1,2}|[abefnrtv\\])/g, (_, e: string) => {
-    if (e[0] === '0') return String.fromCharCode(parseInt(e.slice(1) || '0', 8));
-    if (e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
-    return ({ a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' } as Record<string, string>)[e];
-  });
+  return s.replace(
+    /\\(0[0-7]{0,3}|x[0-9a-fA-F]{1,2}|[abefnrtv\\])/g,
+    (_, e: string) => {
+      if (e[0] === '0')
+        return String.fromCharCode(parseInt(e.slice(1) || '0', 8));
+      if (e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
+      return (
+        {
+          a: '\x07',
+          b: '\b',
+          e: '\x1b',
+          f: '\f',
+          n: '\n',
+          r: '\r',
+          t: '\t',
+          v: '\v',
+          '\\': '\\',
+        } as Record<string, string>
+      )[e];
+    },
+  );
 }
 
 export const echo: Program = async p => {
@@ -532,46 +674,55 @@ export function printfText(args: string[]): string {
   let outS = '';
   let argi = 0;
   do {
-    outS += unescapeC(fmt).replace(/%([-+ 0#]*)(\d*)(?:\.(\d+))?([sdifxXocb%])/g, (_m, flags: string, width: string, prec: string, conv: string) => {
-      if (conv === '%') return '%';
-      const arg = rest[argi++] ?? '';
-      let v: string;
-      switch (conv) {
-        case 'd':
-        case 'i':
-          v = String(Math.trunc(Number(arg) || 0));
-          break;
-        case 'f':
-          v = (Number(arg) || 0).toFixed(prec ? Number(prec) : 6);
-          break;
-        case 'x':
-          v = (Math.trunc(Number(arg)) || 0).toString(16);
-          break;
-        case 'X':
-          v = (Math.trunc(Number(arg)) || 0).toString(16).toUpperCase();
-          break;
-        case 'o':
-          v = (Math.trunc(Number(arg)) || 0).toString(8);
-          break;
-        case 'c':
-          v = arg.charAt(0);
-          break;
-        case 'b':
-          v = unescapeC(arg);
-          break;
-        default:
-          v = prec ? arg.slice(0, Number(prec)) : arg;
-      }
-      const w = Number(width || 0);
-      if (v.length < w) v = flags.includes('-') ? v.padEnd(w) : flags.includes('0') && conv !== 's' ? v.padStart(w, '0') : v.padStart(w);
-      return v;
-    });
+    outS += unescapeC(fmt).replace(
+      /%([-+ 0#]*)(\d*)(?:\.(\d+))?([sdifxXocb%])/g,
+      (_m, flags: string, width: string, prec: string, conv: string) => {
+        if (conv === '%') return '%';
+        const arg = rest[argi++] ?? '';
+        let v: string;
+        switch (conv) {
+          case 'd':
+          case 'i':
+            v = String(Math.trunc(Number(arg) || 0));
+            break;
+          case 'f':
+            v = (Number(arg) || 0).toFixed(prec ? Number(prec) : 6);
+            break;
+          case 'x':
+            v = (Math.trunc(Number(arg)) || 0).toString(16);
+            break;
+          case 'X':
+            v = (Math.trunc(Number(arg)) || 0).toString(16).toUpperCase();
+            break;
+          case 'o':
+            v = (Math.trunc(Number(arg)) || 0).toString(8);
+            break;
+          case 'c':
+            v = arg.charAt(0);
+            break;
+          case 'b':
+            v = unescapeC(arg);
+            break;
+          default:
+            v = prec ? arg.slice(0, Number(prec)) : arg;
+        }
+        const w = Number(width || 0);
+        if (v.length < w)
+          v = flags.includes('-')
+            ? v.padEnd(w)
+            : flags.includes('0') && conv !== 's'
+            ? v.padStart(w, '0')
+            : v.padStart(w);
+        return v;
+      },
+    );
   } while (argi > 0 && argi < rest.length && /%[^%]/.test(fmt));
   return outS;
 }
 
 export const printf: Program = async p => {
-  if (p.argv.length < 2) return fail(p, 'missing operand', p.rt.profile.busybox ? 1 : 1);
+  if (p.argv.length < 2)
+    return fail(p, 'missing operand', p.rt.profile.busybox ? 1 : 1);
   await out(p, printfText(p.argv.slice(1)));
   return 0;
 };
@@ -592,7 +743,16 @@ export function evaluateTest(p: Process, args: string[]): number {
       case '-h':
         return fs.tryLookup(x, p.cwd, true)?.type === 'symlink';
       case '-s':
-        return !!n && n.type === 'file' && (n.content.kind === 'dynamic' || (n.content.kind === 'text' ? n.content.text.length > 0 : n.content.kind === 'bytes' ? n.content.bytes.length > 0 : n.content.size() > 0));
+        return (
+          !!n &&
+          n.type === 'file' &&
+          (n.content.kind === 'dynamic' ||
+            (n.content.kind === 'text'
+              ? n.content.text.length > 0
+              : n.content.kind === 'bytes'
+              ? n.content.bytes.length > 0
+              : n.content.size() > 0))
+        );
       case '-r':
       case '-w':
         return !!n;
@@ -616,7 +776,8 @@ export function evaluateTest(p: Process, args: string[]): number {
   };
   const binary = (x: string, op: string, y: string): boolean => {
     const num = (s: string) => {
-      if (!/^\s*-?\d+\s*$/.test(s)) throw new Error(`${s}: integer expression expected`);
+      if (!/^\s*-?\d+\s*$/.test(s))
+        throw new Error(`${s}: integer expression expected`);
       return Number(s);
     };
     switch (op) {
@@ -642,7 +803,10 @@ export function evaluateTest(p: Process, args: string[]): number {
       case '>':
         return x > y;
       case '-nt':
-        return (fs.tryLookup(x, p.cwd)?.mtime ?? 0) > (fs.tryLookup(y, p.cwd)?.mtime ?? 0);
+        return (
+          (fs.tryLookup(x, p.cwd)?.mtime ?? 0) >
+          (fs.tryLookup(y, p.cwd)?.mtime ?? 0)
+        );
       default:
         throw new Error(`${op}: binary operator expected`);
     }
@@ -682,7 +846,10 @@ export function evaluateTest(p: Process, args: string[]): number {
       return v;
     }
     const rest = args.length - i;
-    if (rest >= 3 && /^(=|==|!=|-eq|-ne|-lt|-le|-gt|-ge|<|>|-nt)$/.test(args[i + 1])) {
+    if (
+      rest >= 3 &&
+      /^(=|==|!=|-eq|-ne|-lt|-le|-gt|-ge|<|>|-nt)$/.test(args[i + 1])
+    ) {
       const v = binary(args[i], args[i + 1], args[i + 2]);
       i += 3;
       return v;
@@ -711,6 +878,7 @@ export const test: Program = async p => {
   try {
     return evaluateTest(p, args);
   } catch (e) {
+    rethrowSignals(e);
     await err(p, `${p.name}: ${(e as Error).message}`);
     return 2;
   }
@@ -771,7 +939,7 @@ export const expr: Program = async p => {
 interface SedCmd {
   addr?: (line: string, n: number, last: boolean) => boolean;
   cmd: 's' | 'p' | 'd' | 'q' | '=';
-  re?: RegExp;
+  re?: UserRegex;
   rep?: string;
   global?: boolean;
   print?: boolean;
@@ -779,20 +947,26 @@ interface SedCmd {
 
 function parseSed(script: string, extended: boolean): SedCmd[] {
   const cmds: SedCmd[] = [];
-  const mkRe = (src: string, flags = '') => {
-    const js = extended ? src : breToJs(src);
-    if (riskyRegex(js)) throw new Error('pattern too complex for this emulated sed');
-    return new RegExp(js, flags);
-  };
-  for (const part of script.split(/;|\n/).map(s => s.trim()).filter(Boolean)) {
+  const mkRe = (src: string, ignoreCase = false) =>
+    userRegex(extended ? src : breToJs(src), ignoreCase);
+  for (const part of script
+    .split(/;|\n/)
+    .map(s => s.trim())
+    .filter(Boolean)) {
     let s = part;
     let addr: SedCmd['addr'];
     let m = /^(\d+|\$)(?:,(\d+|\$))?/.exec(s);
     if (m) {
       const a1 = m[1];
       const a2 = m[2];
-      const at = (spec: string, n: number, last: boolean) => (spec === '$' ? last : n === Number(spec));
-      addr = a2 ? (_l, n, last) => n >= Number(a1) && (a2 === '$' ? true : n <= Number(a2)) && !(a1 === '$' && !last) : (_l, n, last) => at(a1, n, last);
+      const at = (spec: string, n: number, last: boolean) =>
+        spec === '$' ? last : n === Number(spec);
+      addr = a2
+        ? (_l, n, last) =>
+            n >= Number(a1) &&
+            (a2 === '$' ? true : n <= Number(a2)) &&
+            !(a1 === '$' && !last)
+        : (_l, n, last) => at(a1, n, last);
       s = s.slice(m[0].length).trim();
     } else if ((m = /^\/((?:[^/\\]|\\.)*)\//.exec(s))) {
       const re = mkRe(m[1]);
@@ -815,7 +989,14 @@ function parseSed(script: string, extended: boolean): SedCmd[] {
       parts.push(cur);
       if (parts.length < 3) throw new Error(`unterminated \`s' command`);
       const [pat, rep, flags] = parts;
-      cmds.push({ addr, cmd: 's', re: mkRe(pat, `${flags.includes('g') ? 'g' : ''}${flags.includes('i') || flags.includes('I') ? 'i' : ''}`), rep: rep.replace(/\\(\d)/g, '$$$1').replace(/(^|[^\\])&/g, '$1$$&').replace(/\\&/g, '&').replace(/\\n/g, '\n'), global: flags.includes('g'), print: flags.includes('p') });
+      cmds.push({
+        addr,
+        cmd: 's',
+        re: mkRe(pat, flags.includes('i') || flags.includes('I')),
+        rep,
+        global: flags.includes('g'),
+        print: flags.includes('p'),
+      });
     } else if (['p', 'd', 'q', '='].includes(s)) {
       cmds.push({ addr, cmd: s as SedCmd['cmd'] });
     } else {
@@ -826,9 +1007,18 @@ function parseSed(script: string, extended: boolean): SedCmd[] {
 }
 
 export const sed: Program = async p => {
-  const a = parseArgs(p.argv.slice(1), 'nEri', 'e', ['quiet', 'silent', 'regexp-extended', 'in-place'], ['expression']);
+  const a = parseArgs(
+    p.argv.slice(1),
+    'nEri',
+    'e',
+    ['quiet', 'silent', 'regexp-extended', 'in-place'],
+    ['expression'],
+  );
   if (a.bad) return badOption(p, a.bad);
-  const scripts = [...(a.values.get('e') ?? []), ...(a.values.get('expression') ?? [])];
+  const scripts = [
+    ...(a.values.get('e') ?? []),
+    ...(a.values.get('expression') ?? []),
+  ];
   const operands = [...a.operands];
   if (scripts.length === 0) {
     if (operands.length === 0) return fail(p, 'no script specified');
@@ -836,12 +1026,19 @@ export const sed: Program = async p => {
   }
   let cmds: SedCmd[];
   try {
-    cmds = parseSed(scripts.join('\n'), a.flags.has('E') || a.flags.has('r') || a.flags.has('regexp-extended'));
+    cmds = parseSed(
+      scripts.join('\n'),
+      a.flags.has('E') || a.flags.has('r') || a.flags.has('regexp-extended'),
+    );
   } catch (e) {
+    rethrowSignals(e);
     return fail(p, `-e expression #1, char 0: ${(e as Error).message}`);
   }
   const quiet = a.flags.has('n') || a.flags.has('quiet');
-  const run = async (chunks: AsyncGenerator<string>, emit: (s: string) => Promise<void>) => {
+  const run = async (
+    chunks: AsyncGenerator<string>,
+    emit: (s: string) => Promise<void>,
+  ) => {
     const all: string[] = [];
     for await (const l of linesOf(chunks)) all.push(l);
     for (let i = 0; i < all.length; i++) {
@@ -852,7 +1049,7 @@ export const sed: Program = async p => {
         if (c.addr && !c.addr(line, i + 1, i === all.length - 1)) continue;
         if (c.cmd === 's') {
           const before = line;
-          line = line.replace(c.re!, c.rep!);
+          line = c.re!.replace(line, c.rep!, !!c.global);
           if (c.print && line !== before) await emit(`${line}\n`);
         } else if (c.cmd === 'p') await emit(`${line}\n`);
         else if (c.cmd === '=') await emit(`${i + 1}\n`);
@@ -877,6 +1074,7 @@ export const sed: Program = async p => {
         });
         p.rt.fs.writeFile(f, result, p.cwd);
       } catch (e) {
+        rethrowSignals(e);
         return fail(p, `couldn't edit ${f}: ${fsMessage(e)}`, 4);
       }
     }
@@ -886,6 +1084,7 @@ export const sed: Program = async p => {
     try {
       await run(src.chunks, s => out(p, s));
     } catch (e) {
+      rethrowSignals(e);
       if (!(e instanceof FsError)) throw e;
       return fail(p, `can't read ${src.name}: ${e.message}`, 2);
     }
@@ -903,27 +1102,76 @@ export const awk: Program = async p => {
   const a = parseArgs(p.argv.slice(1), '', 'Fv');
   if (a.bad) return badOption(p, a.bad);
   const [program, ...files] = a.operands;
-  if (!program) return fail(p, 'usage: awk [-F fs][-v var=value][prog | -f progfile][file ...]', 2);
+  if (!program)
+    return fail(
+      p,
+      'usage: awk [-F fs][-v var=value][prog | -f progfile][file ...]',
+      2,
+    );
   const fsep = value(a, 'F');
+  const splitter =
+    fsep && fsep.length > 1 ? fsep.replace(/^\[(.)\]$/, '$1') : undefined;
   const vars = new Map<string, number | string>();
   for (const v of a.values.get('v') ?? []) {
     const [k, ...rest] = v.split('=');
     vars.set(k, rest.join('='));
   }
-  type Rule = { kind: 'begin' | 'end' | 'main'; test?: (f: string[], line: string, nr: number) => boolean; actions: string };
+  type Rule = {
+    kind: 'begin' | 'end' | 'main';
+    test?: (f: string[], line: string, nr: number) => boolean;
+    actions: string;
+  };
   const rules: Rule[] = [];
   const src = program.trim();
-  const ruleRe = /\s*(BEGIN|END)?\s*([^{]*?)\s*(\{([^{}]*)\})?\s*(?=$|BEGIN|END|\/|[$A-Za-z(!])/y;
-  let pos = 0;
   try {
+    let pos = 0;
     while (pos < src.length) {
-      ruleRe.lastIndex = pos;
-      const m = ruleRe.exec(src);
-      if (!m || m[0].length === 0) throw new Error(`syntax error at source line 1 near ${src.slice(pos, pos + 10)}`);
-      pos = ruleRe.lastIndex;
-      const kind = m[1] === 'BEGIN' ? 'begin' : m[1] === 'END' ? 'end' : 'main';
-      const cond = m[2].trim();
-      rules.push({ kind, test: cond ? compileCondition(cond) : undefined, actions: m[4] ?? 'print' });
+      while (pos < src.length && /[\s;]/.test(src[pos])) pos++;
+      if (pos >= src.length) break;
+      let kind: Rule['kind'] = 'main';
+      const word = /^(BEGIN|END)\b/.exec(src.slice(pos));
+      if (word) {
+        kind = word[1] === 'BEGIN' ? 'begin' : 'end';
+        pos += word[0].length;
+      }
+      let cond = '';
+      let inRe = false;
+      let inStr = false;
+      while (
+        pos < src.length &&
+        (inRe || inStr || (src[pos] !== '{' && src[pos] !== '\n'))
+      ) {
+        const ch = src[pos];
+        if (ch === '"' && !inRe) inStr = !inStr;
+        else if (ch === '/' && !inStr && src[pos - 1] !== '\\') inRe = !inRe;
+        cond += ch;
+        pos++;
+      }
+      let actions: string | undefined;
+      if (src[pos] === '{') {
+        let depth = 0;
+        const begin = pos;
+        for (; pos < src.length; pos++) {
+          if (src[pos] === '{') depth++;
+          else if (src[pos] === '}' && --depth === 0) break;
+        }
+        if (depth !== 0)
+          throw new Error(
+            `syntax error at source line 1 near ${src.slice(
+              begin,
+              begin + 10,
+            )}`,
+          );
+        actions = src.slice(begin + 1, pos);
+        pos++;
+      }
+      cond = cond.trim();
+      if (!cond && actions === undefined) continue;
+      rules.push({
+        kind,
+        test: cond ? compileCondition(cond) : undefined,
+        actions: actions ?? 'print',
+      });
     }
   } catch (e) {
     return fail(p, (e as Error).message, 2);
@@ -935,37 +1183,61 @@ export const awk: Program = async p => {
     emitted = '';
   };
   const exec = (actions: string, fields: string[], line: string): void => {
-    for (const stmt of actions.split(/;|\n/).map(s => s.trim()).filter(Boolean)) {
+    for (const stmt of actions
+      .split(/;|\n/)
+      .map(s => s.trim())
+      .filter(Boolean)) {
       let m: RegExpExecArray | null;
       if (stmt === 'print' || stmt === 'print $0') emitted += `${line}\n`;
-      else if ((m = /^print\s+(.+)$/.exec(stmt))) emitted += `${splitArgs(m[1]).map(x => evalExpr(x, fields, line, nr, vars)).join(' ')}\n`;
+      else if ((m = /^print\s+(.+)$/.exec(stmt)))
+        emitted += `${splitArgs(m[1])
+          .map(x => evalExpr(x, fields, line, nr, vars))
+          .join(' ')}\n`;
       else if ((m = /^printf\s+(.+)$/.exec(stmt))) {
-        const args = splitArgs(m[1]).map(x => String(evalExpr(x, fields, line, nr, vars)));
+        const args = splitArgs(m[1]).map(x =>
+          String(evalExpr(x, fields, line, nr, vars)),
+        );
         emitted += printfText(args);
       } else if ((m = /^([A-Za-z_]\w*)\s*(\+|-|\*)?=\s*(.+)$/.exec(stmt))) {
         const v = evalExpr(m[3], fields, line, nr, vars);
         const cur = Number(vars.get(m[1]) ?? 0);
-        vars.set(m[1], m[2] === '+' ? cur + Number(v) : m[2] === '-' ? cur - Number(v) : m[2] === '*' ? cur * Number(v) : v);
+        vars.set(
+          m[1],
+          m[2] === '+'
+            ? cur + Number(v)
+            : m[2] === '-'
+            ? cur - Number(v)
+            : m[2] === '*'
+            ? cur * Number(v)
+            : v,
+        );
       } else if ((m = /^([A-Za-z_]\w*)(\+\+|--)$/.exec(stmt))) {
         vars.set(m[1], Number(vars.get(m[1]) ?? 0) + (m[2] === '++' ? 1 : -1));
-      } else throw new Error(`unsupported statement in this emulated awk: ${stmt}`);
+      } else
+        throw new Error(`unsupported statement in this emulated awk: ${stmt}`);
     }
   };
   try {
-    for (const r of rules.filter(x => x.kind === 'begin')) exec(r.actions, [], '');
+    for (const r of rules.filter(x => x.kind === 'begin'))
+      exec(r.actions, [], '');
     for await (const srcFile of sources(p, files)) {
       for await (const line of linesOf(srcFile.chunks)) {
         nr++;
-        const fields = fsep ? line.split(fsep.length === 1 ? fsep : new RegExp(fsep)) : line.trim().split(/\s+/).filter(Boolean);
+        const fields = fsep
+          ? line.split(fsep.length === 1 ? fsep : splitter!)
+          : line.trim().split(/\s+/).filter(Boolean);
         vars.set('NF', fields.length);
         for (const r of rules.filter(x => x.kind === 'main')) {
-          if (!r.test || r.test(fields, line, nr)) exec(r.actions, fields, line);
+          if (!r.test || r.test(fields, line, nr))
+            exec(r.actions, fields, line);
         }
         if (emitted.length > 16384) await flush();
       }
     }
-    for (const r of rules.filter(x => x.kind === 'end')) exec(r.actions, [], '');
+    for (const r of rules.filter(x => x.kind === 'end'))
+      exec(r.actions, [], '');
   } catch (e) {
+    rethrowSignals(e);
     if (e instanceof FsError) return fail(p, `can't open file ${files[0]}`, 2);
     if (e instanceof Interrupted) throw e;
     await flush();
@@ -977,23 +1249,31 @@ export const awk: Program = async p => {
   function compileCondition(cond: string): Rule['test'] {
     const re = /^\/((?:[^/\\]|\\.)*)\/$/.exec(cond);
     if (re) {
-      if (riskyRegex(re[1])) throw new Error('pattern too complex for this emulated awk');
-      const r = new RegExp(re[1]);
+      const r = userRegex(re[1]);
       return (_f, line) => r.test(line);
     }
     const m = /^(.+?)\s*(==|!=|>=|<=|>|<|~|!~)\s*(.+)$/.exec(cond);
-    if (!m) throw new Error(`unsupported pattern in this emulated awk: ${cond}`);
+    if (!m)
+      throw new Error(`unsupported pattern in this emulated awk: ${cond}`);
     const [, l, op, r] = m;
     return (fields, line, n) => {
       const x = evalExpr(l, fields, line, n, vars);
       if (op === '~' || op === '!~') {
         const rr = /^\/(.*)\/$/.exec(r.trim());
-        const hit = new RegExp(rr ? rr[1] : String(evalExpr(r, fields, line, n, vars))).test(String(x));
+        const hit = userRegex(
+          rr ? rr[1] : String(evalExpr(r, fields, line, n, vars)),
+        ).test(String(x));
         return op === '~' ? hit : !hit;
       }
       const y = evalExpr(r, fields, line, n, vars);
-      const bothNum = !Number.isNaN(Number(x)) && !Number.isNaN(Number(y)) && String(x) !== '' && String(y) !== '';
-      const [cx, cy] = bothNum ? [Number(x), Number(y)] : [String(x), String(y)];
+      const bothNum =
+        !Number.isNaN(Number(x)) &&
+        !Number.isNaN(Number(y)) &&
+        String(x) !== '' &&
+        String(y) !== '';
+      const [cx, cy] = bothNum
+        ? [Number(x), Number(y)]
+        : [String(x), String(y)];
       switch (op) {
         case '==':
           return cx === cy;
@@ -1027,8 +1307,17 @@ function splitArgs(s: string): string[] {
   return parts;
 }
 
-function evalExpr(expr: string, fields: string[], line: string, nr: number, vars: Map<string, number | string>): string | number {
-  const tokens = expr.match(/"(?:[^"\\]|\\.)*"|\$\(?[A-Za-z_0-9]+\)?|[A-Za-z_]\w*|\d+(?:\.\d+)?|[-+*/%()]/g) ?? [];
+function evalExpr(
+  expr: string,
+  fields: string[],
+  line: string,
+  nr: number,
+  vars: Map<string, number | string>,
+): string | number {
+  const tokens =
+    expr.match(
+      /"(?:[^"\\]|\\.)*"|\$\(?[A-Za-z_0-9]+\)?|[A-Za-z_]\w*|\d+(?:\.\d+)?|[-+*/%()]/g,
+    ) ?? [];
   // concatenation of terms; arithmetic when operators are present
   if (tokens.some(t => /^[-+*/%]$/.test(t))) {
     let js = '';
@@ -1041,10 +1330,17 @@ function evalExpr(expr: string, fields: string[], line: string, nr: number, vars
   return tokens.map(term).join('');
 
   function term(t: string): string | number {
-    if (t.startsWith('"')) return t.slice(1, -1).replace(/\\n/g, '\n').replace(/\\t/g, '\t').replace(/\\"/g, '"');
+    if (t.startsWith('"'))
+      return t
+        .slice(1, -1)
+        .replace(/\\n/g, '\n')
+        .replace(/\\t/g, '\t')
+        .replace(/\\"/g, '"');
     if (t.startsWith('$')) {
       const inner = t.replace(/^\$\(?/, '').replace(/\)$/, '');
-      const idx = /^\d+$/.test(inner) ? Number(inner) : Number(inner === 'NF' ? fields.length : vars.get(inner) ?? 0);
+      const idx = /^\d+$/.test(inner)
+        ? Number(inner)
+        : Number(inner === 'NF' ? fields.length : vars.get(inner) ?? 0);
       return idx === 0 ? line : fields[idx - 1] ?? '';
     }
     if (t === 'NR') return nr;

@@ -15,7 +15,11 @@ export async function err(p: Process, s: string): Promise<void> {
 }
 
 /** `<name>: <message>` on stderr. */
-export async function fail(p: Process, message: string, code = 1): Promise<number> {
+export async function fail(
+  p: Process,
+  message: string,
+  code = 1,
+): Promise<number> {
   await err(p, `${p.name}: ${message}`);
   return code;
 }
@@ -45,7 +49,8 @@ export function parseArgs(
   longValues: string[] = [],
 ): Parsed {
   const r: Parsed = { flags: new Set(), values: new Map(), operands: [] };
-  const addValue = (k: string, v: string) => r.values.set(k, [...(r.values.get(k) ?? []), v]);
+  const addValue = (k: string, v: string) =>
+    r.values.set(k, [...(r.values.get(k) ?? []), v]);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--') {
@@ -68,7 +73,11 @@ export function parseArgs(
       }
       continue;
     }
-    if (a.startsWith('-') && a.length > 1 && !/^-\d/.test(a)) {
+    if (
+      a.startsWith('-') &&
+      a.length > 1 &&
+      !(/^-\d/.test(a) && !flags.includes(a[1]))
+    ) {
       for (let j = 1; j < a.length; j++) {
         const c = a[j];
         if (withValue.includes(c)) {
@@ -103,19 +112,31 @@ export async function badOption(p: Process, opt: string): Promise<number> {
   if (opt.startsWith('--')) {
     await err(p, `${p.name}: unrecognized option '${opt}'`);
   } else {
-    await err(p, busybox ? `${p.name}: unrecognized option: ${opt.slice(1)}` : `${p.name}: invalid option -- '${opt.slice(1)}'`);
+    await err(
+      p,
+      busybox
+        ? `${p.name}: unrecognized option: ${opt.slice(1)}`
+        : `${p.name}: invalid option -- '${opt.slice(1)}'`,
+    );
   }
   if (!busybox) await err(p, `Try '${p.name} --help' for more information.`);
   return busybox ? 1 : 2;
 }
 
 /** Chunks of a readable path: files stream, devices behave as devices. */
-export async function* readPath(p: Process, path: string): AsyncGenerator<string> {
+export async function* readPath(
+  p: Process,
+  path: string,
+): AsyncGenerator<string> {
   const node = p.rt.fs.lookup(path, p.cwd);
   yield* readNode(p, node, path);
 }
 
-export async function* readNode(p: Process, node: Node, path: string): AsyncGenerator<string> {
+export async function* readNode(
+  p: Process,
+  node: Node,
+  path: string,
+): AsyncGenerator<string> {
   if (node.type === 'dir') throw new FsError('EISDIR', path);
   if (node.type === 'device') {
     switch (node.device) {
@@ -161,7 +182,9 @@ export async function* inputChunks(input: Input): AsyncGenerator<string> {
 }
 
 /** Lines from chunks. */
-export async function* linesOf(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+export async function* linesOf(
+  chunks: AsyncIterable<string>,
+): AsyncGenerator<string> {
   let pending = '';
   for await (const c of chunks) {
     pending += c;
@@ -180,14 +203,25 @@ export async function* linesOf(chunks: AsyncIterable<string>): AsyncGenerator<st
 }
 
 /** The inputs of a filter program: files, or stdin when none / `-`. */
-export async function* sources(p: Process, files: string[]): AsyncGenerator<{ name: string; chunks: AsyncGenerator<string> }> {
+export async function* sources(
+  p: Process,
+  files: string[],
+): AsyncGenerator<{ name: string; chunks: AsyncGenerator<string> }> {
   if (files.length === 0) {
     yield { name: '-', chunks: inputChunks(p.stdin) };
     return;
   }
   for (const f of files) {
-    yield { name: f, chunks: f === '-' ? inputChunks(p.stdin) : readPath(p, f) };
+    yield {
+      name: f,
+      chunks: f === '-' ? inputChunks(p.stdin) : readPath(p, f),
+    };
   }
+}
+
+/** Lets ^C and broken pipes through a catch block that reports other errors. */
+export function rethrowSignals(e: unknown): void {
+  if (e instanceof BrokenPipe || e instanceof Interrupted) throw e;
 }
 
 export function isBrokenPipe(e: unknown): boolean {
@@ -195,7 +229,14 @@ export function isBrokenPipe(e: unknown): boolean {
 }
 
 export function permString(node: Node): string {
-  const t = node.type === 'dir' ? 'd' : node.type === 'symlink' ? 'l' : node.type === 'device' ? 'c' : '-';
+  const t =
+    node.type === 'dir'
+      ? 'd'
+      : node.type === 'symlink'
+      ? 'l'
+      : node.type === 'device'
+      ? 'c'
+      : '-';
   const m = node.mode;
   const bits = 'rwxrwxrwx'
     .split('')
@@ -217,12 +258,16 @@ export function human(bytes: number, si = false): string {
     v /= unit;
     i++;
   } while (v >= unit && i < units.length - 1);
-  return `${v < 10 ? (Math.ceil(v * 10) / 10).toFixed(1) : Math.ceil(v)}${units[i]}`;
+  return `${v < 10 ? (Math.ceil(v * 10) / 10).toFixed(1) : Math.ceil(v)}${
+    units[i]
+  }`;
 }
 
 export function nodeSize(node: Node): number {
   if (node.type === 'dir') return 4096;
-  if (node.type === 'symlink') return (typeof node.target === 'function' ? node.target() : node.target).length;
+  if (node.type === 'symlink')
+    return (typeof node.target === 'function' ? node.target() : node.target)
+      .length;
   if (node.type === 'device') return 0;
   if (node.content.kind === 'dynamic') return 0;
   return contentBytes(node.content);
@@ -241,7 +286,20 @@ export function contentBytes(c: Content): number {
   }
 }
 
-export const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+export const MONTHS = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+];
 export const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 export const pad2 = (n: number) => String(n).padStart(2, '0');
@@ -250,17 +308,13 @@ export const pad2 = (n: number) => String(n).padStart(2, '0');
 export function lsTime(ms: number, now: number): string {
   const d = new Date(ms);
   const recent = Math.abs(now - ms) < 182 * 24 * 3600 * 1000;
-  const tail = recent ? `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}` : ` ${d.getUTCFullYear()}`;
-  return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${tail}`;
-}
-
-/**
- * Regular expressions users type: rejected when they nest quantifiers
- * (`(a+)+`), the shape that makes a backtracking engine take exponential
- * time. The emulator shares its event loop with the simulator.
- */
-export function riskyRegex(source: string): boolean {
-  return /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]/.test(source) || /\((?:[^()]*\|){8,}/.test(source);
+  const tail = recent
+    ? `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`
+    : ` ${d.getUTCFullYear()}`;
+  return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(
+    2,
+    ' ',
+  )} ${tail}`;
 }
 
 /** A basic regular expression (grep, sed) as a JS RegExp source. */
@@ -284,26 +338,4 @@ export function breToJs(bre: string): string {
 
 export function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-/** Glob (fnmatch) → RegExp. */
-export function globToRegex(glob: string, flags = ''): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
-      else {
-        let cls = glob.slice(i + 1, end);
-        if (cls.startsWith('!')) cls = `^${cls.slice(1)}`;
-        re += `[${cls.replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else if (c === '\\' && i + 1 < glob.length) re += escapeRegex(glob[++i]);
-    else re += escapeRegex(c);
-  }
-  return new RegExp(`^${re}$`, flags);
 }

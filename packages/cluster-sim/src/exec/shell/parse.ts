@@ -22,8 +22,18 @@ export interface Redir {
 }
 
 export type Command =
-  | { t: 'simple'; assigns: Array<{ name: string; value: Word }>; words: Word[]; redirs: Redir[] }
-  | { t: 'if'; clauses: Array<{ cond: List; body: List }>; otherwise?: List; redirs: Redir[] }
+  | {
+      t: 'simple';
+      assigns: Array<{ name: string; value: Word }>;
+      words: Word[];
+      redirs: Redir[];
+    }
+  | {
+      t: 'if';
+      clauses: Array<{ cond: List; body: List }>;
+      otherwise?: List;
+      redirs: Redir[];
+    }
   | { t: 'for'; name: string; items?: Word[]; body: List; redirs: Redir[] }
   | { t: 'while'; until: boolean; cond: List; body: List; redirs: Redir[] }
   | { t: 'group'; subshell: boolean; body: List; redirs: Redir[] };
@@ -54,18 +64,23 @@ export class SyntaxError extends Error {
   }
 }
 
-type Token =
-  | { k: 'word'; w: Word; raw: string }
-  | { k: 'op'; v: string }
-  | { k: 'redir'; fd?: number; v: string }
-  | { k: 'nl' }
-  | { k: 'eof' };
+interface Token {
+  k: 'word' | 'op' | 'redir' | 'nl' | 'eof';
+  w?: Word;
+  raw?: string;
+  v?: string;
+  fd?: number;
+}
 
 const META = new Set([' ', '\t', '\n', '|', '&', ';', '<', '>', '(', ')']);
 const MAX_DEPTH = 64;
 
 /** Finds the end of `$(`...`)` / `$((...))` starting after the opening, honouring quotes and nesting. */
-function scanParens(src: string, start: number, depthLimit = MAX_DEPTH): number {
+function scanParens(
+  src: string,
+  start: number,
+  depthLimit = MAX_DEPTH,
+): number {
   let depth = 1;
   let i = start;
   while (i < src.length) {
@@ -162,11 +177,28 @@ function scanBrace(src: string, start: number): number {
   throw new IncompleteInput('${');
 }
 
-const PARAM_OPS = [':-', ':=', ':+', ':?', '-', '=', '+', '?', '##', '#', '%%', '%'];
+const PARAM_OPS = [
+  ':-',
+  ':=',
+  ':+',
+  ':?',
+  '-',
+  '=',
+  '+',
+  '?',
+  '##',
+  '#',
+  '%%',
+  '%',
+];
 
 /** `${...}` contents → a param part. */
 function braceParam(body: string, q: boolean): WordPart {
-  if (body.startsWith('#') && body.length > 1 && /^#[A-Za-z_]\w*$|^#[0-9?#@*$!-]$/.test(body)) {
+  if (
+    body.startsWith('#') &&
+    body.length > 1 &&
+    /^#[A-Za-z_]\w*$|^#[0-9?#@*$!-]$/.test(body)
+  ) {
     return { t: 'param', name: body.slice(1), op: 'len', q };
   }
   const m = /^([A-Za-z_]\w*|[0-9]+|[?#@*$!-])/.exec(body);
@@ -222,7 +254,11 @@ function doubleQuoted(body: string): Word {
     } else if (ch === '`') {
       flush();
       const end = scanBacktick(body, i + 1);
-      parts.push({ t: 'cmd', src: unescapeBacktick(body.slice(i + 1, end)), q: true });
+      parts.push({
+        t: 'cmd',
+        src: unescapeBacktick(body.slice(i + 1, end)),
+        q: true,
+      });
       i = end + 1;
     } else {
       lit += ch;
@@ -242,10 +278,6 @@ export class Lexer {
   private i = 0;
 
   constructor(private readonly src: string) {}
-
-  private peekChar(o = 0): string {
-    return this.src[this.i + o];
-  }
 
   next(): Token {
     const src = this.src;
@@ -297,7 +329,9 @@ export class Lexer {
     const three = src.slice(this.i, this.i + 3);
     const two = src.slice(this.i, this.i + 2);
     if (three === '<<<' || two === '<<') {
-      throw new SyntaxError(three === '<<<' ? '<<<' : '<< (here-documents are not supported)');
+      throw new SyntaxError(
+        three === '<<<' ? '<<<' : '<< (here-documents are not supported)',
+      );
     }
     for (const op of ['>>', '>&', '<&', '>|', '<>', '>', '<']) {
       if (src.startsWith(op, this.i)) {
@@ -325,7 +359,9 @@ export class Lexer {
       lit += s;
     };
     if (src[this.i] === '~') {
-      const m = /^~([A-Za-z0-9_.-]*)(?=\/|$|[\s|&;<>()])/.exec(src.slice(this.i, this.i + 64));
+      const m = /^~([A-Za-z0-9_.-]*)(?=\/|$|[\s|&;<>()])/.exec(
+        src.slice(this.i, this.i + 64),
+      );
       if (m) {
         parts.push({ t: 'tilde', user: m[1] });
         this.i += m[0].length;
@@ -362,7 +398,11 @@ export class Lexer {
       } else if (ch === '`') {
         const end = scanBacktick(src, this.i + 1);
         flush();
-        parts.push({ t: 'cmd', src: unescapeBacktick(src.slice(this.i + 1, end)), q: false });
+        parts.push({
+          t: 'cmd',
+          src: unescapeBacktick(src.slice(this.i + 1, end)),
+          q: false,
+        });
         this.i = end + 1;
       } else {
         addLit(ch, false);
@@ -380,38 +420,51 @@ export function plainText(w: Word): string | undefined {
   return undefined;
 }
 
-const RESERVED_END = new Set(['then', 'elif', 'else', 'fi', 'do', 'done', '}', 'esac']);
+const RESERVED_END = new Set([
+  'then',
+  'elif',
+  'else',
+  'fi',
+  'do',
+  'done',
+  '}',
+  'esac',
+]);
 
 export class Parser {
-  private tok: Token;
+  private tokValue: Token;
   private readonly lexer: Lexer;
   private depth = 0;
 
   constructor(src: string) {
     this.lexer = new Lexer(src);
-    this.tok = this.lexer.next();
+    this.tokValue = this.lexer.next();
+  }
+
+  private cur(): Token {
+    return this.tokValue;
   }
 
   static parse(src: string): List {
     const p = new Parser(src);
     const list = p.list(new Set());
-    if (p.tok.k !== 'eof') throw new SyntaxError(p.describe(p.tok));
+    if (p.cur().k !== 'eof') throw new SyntaxError(p.describe(p.cur()));
     return list;
   }
 
   private advance(): Token {
-    const t = this.tok;
-    this.tok = this.lexer.next();
+    const t = this.tokValue;
+    this.tokValue = this.lexer.next();
     return t;
   }
 
   private describe(t: Token): string {
     switch (t.k) {
       case 'word':
-        return t.raw;
+        return t.raw ?? '';
       case 'op':
       case 'redir':
-        return t.v;
+        return t.v ?? '';
       case 'nl':
         return 'newline';
       default:
@@ -420,11 +473,11 @@ export class Parser {
   }
 
   private reserved(): string | undefined {
-    return this.tok.k === 'word' ? plainText(this.tok.w) : undefined;
+    return this.cur().k === 'word' ? plainText(this.cur().w!) : undefined;
   }
 
   private skipNewlines(): void {
-    while (this.tok.k === 'nl') this.advance();
+    while (this.cur().k === 'nl') this.advance();
   }
 
   /** A list up to one of `terminators` (reserved words) or `)` / EOF. */
@@ -433,21 +486,28 @@ export class Parser {
     const items: List = [];
     this.skipNewlines();
     for (;;) {
-      if (this.tok.k === 'eof') break;
-      if (this.tok.k === 'op' && this.tok.v === ')') break;
+      if (this.cur().k === 'eof') break;
+      if (this.cur().k === 'op' && this.cur().v === ')') break;
       const r = this.reserved();
       if (r && terminators.has(r)) break;
       if (r && RESERVED_END.has(r)) throw new SyntaxError(r);
       const ao = this.andOr();
       items.push(ao);
-      if (this.tok.k === 'op' && (this.tok.v === ';' || this.tok.v === '&')) {
-        if (this.tok.v === '&') ao.background = true;
+      if (
+        this.cur().k === 'op' &&
+        (this.cur().v === ';' || this.cur().v === '&')
+      ) {
+        if (this.cur().v === '&') ao.background = true;
         this.advance();
-      } else if (this.tok.k === 'nl') {
+      } else if (this.cur().k === 'nl') {
         // separator
-      } else if (this.tok.k !== 'eof' && !(this.tok.k === 'op' && this.tok.v === ')')) {
+      } else if (
+        this.cur().k !== 'eof' &&
+        !(this.cur().k === 'op' && this.cur().v === ')')
+      ) {
         const rr = this.reserved();
-        if (!(rr && terminators.has(rr))) throw new SyntaxError(this.describe(this.tok));
+        if (!(rr && terminators.has(rr)))
+          throw new SyntaxError(this.describe(this.cur()));
       }
       this.skipNewlines();
     }
@@ -458,11 +518,14 @@ export class Parser {
   private andOr(): AndOr {
     const first = this.pipeline();
     const rest: AndOr['rest'] = [];
-    while (this.tok.k === 'op' && (this.tok.v === '&&' || this.tok.v === '||')) {
-      const op = this.tok.v as '&&' | '||';
+    while (
+      this.cur().k === 'op' &&
+      (this.cur().v === '&&' || this.cur().v === '||')
+    ) {
+      const op = this.cur().v as '&&' | '||';
       this.advance();
       this.skipNewlines();
-      if (this.tok.k === 'eof') throw new IncompleteInput(op);
+      if (this.cur().k === 'eof') throw new IncompleteInput(op);
       rest.push({ op, p: this.pipeline() });
     }
     return { first, rest, background: false };
@@ -475,25 +538,26 @@ export class Parser {
       this.advance();
     }
     const cmds = [this.command()];
-    while (this.tok.k === 'op' && this.tok.v === '|') {
+    while (this.cur().k === 'op' && this.cur().v === '|') {
       this.advance();
       this.skipNewlines();
-      if (this.tok.k === 'eof') throw new IncompleteInput('|');
+      if (this.cur().k === 'eof') throw new IncompleteInput('|');
       cmds.push(this.command());
     }
     return { negate, cmds };
   }
 
   private expectReserved(word: string): void {
-    if (this.tok.k === 'eof') throw new IncompleteInput(word);
-    if (this.reserved() !== word) throw new SyntaxError(this.describe(this.tok));
+    if (this.cur().k === 'eof') throw new IncompleteInput(word);
+    if (this.reserved() !== word)
+      throw new SyntaxError(this.describe(this.cur()));
     this.advance();
   }
 
   private command(): Command {
     const r = this.reserved();
     let cmd: Command;
-    if (this.tok.k === 'eof') throw new IncompleteInput('command');
+    if (this.cur().k === 'eof') throw new IncompleteInput('command');
     if (r === 'if') {
       this.advance();
       const clauses: Array<{ cond: List; body: List }> = [];
@@ -507,7 +571,10 @@ export class Parser {
           this.advance();
           const c = this.list(new Set(['then']));
           this.expectReserved('then');
-          clauses.push({ cond: c, body: this.list(new Set(['elif', 'else', 'fi'])) });
+          clauses.push({
+            cond: c,
+            body: this.list(new Set(['elif', 'else', 'fi'])),
+          });
         } else if (w === 'else') {
           this.advance();
           otherwise = this.list(new Set(['fi']));
@@ -519,21 +586,25 @@ export class Parser {
       cmd = { t: 'if', clauses, otherwise, redirs: [] };
     } else if (r === 'for') {
       this.advance();
-      if (this.tok.k !== 'word') throw this.tok.k === 'eof' ? new IncompleteInput('for') : new SyntaxError(this.describe(this.tok));
-      const name = plainText(this.tok.w);
-      if (!name || !/^[A-Za-z_]\w*$/.test(name)) throw new SyntaxError(this.tok.raw);
+      if (this.cur().k !== 'word')
+        throw this.cur().k === 'eof'
+          ? new IncompleteInput('for')
+          : new SyntaxError(this.describe(this.cur()));
+      const name = plainText(this.cur().w!);
+      if (!name || !/^[A-Za-z_]\w*$/.test(name))
+        throw new SyntaxError(this.cur().raw ?? '');
       this.advance();
       this.skipNewlines();
       let items: Word[] | undefined;
       if (this.reserved() === 'in') {
         this.advance();
         items = [];
-        while (this.tok.k === 'word') {
-          items.push(this.tok.w);
+        while (this.cur().k === 'word') {
+          items.push(this.cur().w!);
           this.advance();
         }
       }
-      if (this.tok.k === 'op' && this.tok.v === ';') this.advance();
+      if (this.cur().k === 'op' && this.cur().v === ';') this.advance();
       this.skipNewlines();
       this.expectReserved('do');
       const body = this.list(new Set(['done']));
@@ -551,28 +622,36 @@ export class Parser {
       const body = this.list(new Set(['}']));
       this.expectReserved('}');
       cmd = { t: 'group', subshell: false, body, redirs: [] };
-    } else if (this.tok.k === 'op' && this.tok.v === '(') {
+    } else if (this.cur().k === 'op' && this.cur().v === '(') {
       this.advance();
       const body = this.list(new Set());
-      if (this.tok.k === 'eof') throw new IncompleteInput('(');
-      if (!(this.tok.k === 'op' && this.tok.v === ')')) throw new SyntaxError(this.describe(this.tok));
+      if (this.cur().k === 'eof') throw new IncompleteInput('(');
+      if (!(this.cur().k === 'op' && this.cur().v === ')'))
+        throw new SyntaxError(this.describe(this.cur()));
       this.advance();
       cmd = { t: 'group', subshell: true, body, redirs: [] };
-    } else if (r === 'case' || r === 'function' || r === 'select' || r === '[[') {
+    } else if (
+      r === 'case' ||
+      r === 'function' ||
+      r === 'select' ||
+      r === '[['
+    ) {
       throw new SyntaxError(`${r} (not supported by this shell)`);
     } else {
       return this.simple();
     }
-    while (this.tok.k === 'redir') cmd.redirs.push(this.redirection());
+    while (this.cur().k === 'redir') cmd.redirs.push(this.redirection());
     return cmd;
   }
 
   private redirection(): Redir {
-    const t = this.advance() as Extract<Token, { k: 'redir' }>;
-    if (this.tok.k !== 'word') {
-      throw this.tok.k === 'eof' ? new SyntaxError('newline') : new SyntaxError(this.describe(this.tok));
+    const t = this.advance();
+    if (this.cur().k !== 'word') {
+      throw this.cur().k === 'eof'
+        ? new SyntaxError('newline')
+        : new SyntaxError(this.describe(this.cur()));
     }
-    const target = this.tok.w;
+    const target = this.cur().w!;
     this.advance();
     const op = t.v as Redir['op'];
     const fd = t.fd ?? (op.startsWith('<') ? 0 : 1);
@@ -584,18 +663,23 @@ export class Parser {
     const words: Word[] = [];
     const redirs: Redir[] = [];
     for (;;) {
-      if (this.tok.k === 'redir') {
+      if (this.cur().k === 'redir') {
         redirs.push(this.redirection());
         continue;
       }
-      if (this.tok.k !== 'word') break;
-      const w = this.tok.w;
+      if (this.cur().k !== 'word') break;
+      const w = this.cur().w!;
       if (words.length === 0) {
         const first = w[0];
-        const m = first?.t === 'lit' && !first.q ? /^([A-Za-z_]\w*)=/.exec(first.v) : null;
-        if (m) {
+        const m =
+          first?.t === 'lit' && !first.q
+            ? /^([A-Za-z_]\w*)=/.exec(first.v)
+            : null;
+        if (m && first.t === 'lit') {
           const rest = first.v.slice(m[0].length);
-          const value: Word = rest ? [{ t: 'lit', v: rest, q: false }, ...w.slice(1)] : w.slice(1);
+          const value: Word = rest
+            ? [{ t: 'lit', v: rest, q: false }, ...w.slice(1)]
+            : w.slice(1);
           assigns.push({ name: m[1], value });
           this.advance();
           continue;
@@ -605,7 +689,7 @@ export class Parser {
       this.advance();
     }
     if (words.length === 0 && assigns.length === 0 && redirs.length === 0) {
-      throw new SyntaxError(this.describe(this.tok));
+      throw new SyntaxError(this.describe(this.cur()));
     }
     return { t: 'simple', assigns, words, redirs };
   }
