@@ -53,6 +53,28 @@ export async function stopProcess(started: Started): Promise<void> {
   }, 10_000);
   await exited;
   clearTimeout(timer);
+  // The leader (yarn) can exit while the backend it started is still in its
+  // shutdown, or hung after its output pipe closed, holding the port for the
+  // next run: wait for the whole group, then kill what is left.
+  const groupAlive = () => {
+    try {
+      process.kill(-child.pid!, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const deadline = Date.now() + 10_000;
+  while (groupAlive() && Date.now() < deadline) {
+    await new Promise(r => setTimeout(r, 200));
+  }
+  if (groupAlive()) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /** Polls `url` until it answers 2xx, or fails with the process's log named. */

@@ -2,8 +2,14 @@
 // import child_process or worker_threads (or reach them through require or
 // process.binding), except src/cli/, the start script that launches the real
 // Prometheus and Alertmanager binaries next to the simulator.
-const hostProcessModules = ['child_process', 'node:child_process', 'worker_threads', 'node:worker_threads'];
-const message = 'The cluster simulator never starts host processes (see README "Escape guarantees"); only src/cli/ may.';
+const hostProcessModules = [
+  'child_process',
+  'node:child_process',
+  'worker_threads',
+  'node:worker_threads',
+];
+const message =
+  'The cluster simulator never starts host processes (see README "Escape guarantees"); only src/cli/ may.';
 
 module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
   restrictedImports: hostProcessModules.map(name => ({ name, message })),
@@ -37,9 +43,16 @@ module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
         'no-restricted-imports': [
           'error',
           {
-            paths: [...hostProcessModules, 'fs', 'node:fs', 'fs/promises', 'node:fs/promises'].map(name => ({
+            paths: [
+              ...hostProcessModules,
+              'fs',
+              'node:fs',
+              'fs/promises',
+              'node:fs/promises',
+            ].map(name => ({
               name,
-              message: 'The exec emulator never touches host processes or host files (src/exec works on its in-memory filesystem).',
+              message:
+                'The exec emulator never touches host processes or host files (src/exec works on its in-memory filesystem).',
             })),
             patterns: ['*.test*'],
           },
@@ -47,9 +60,12 @@ module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
       },
     },
     {
-      // The escape suite imports child_process and worker_threads only to spy on them and prove they are never called.
-      files: ['src/exec/escape.test.ts'],
-      rules: { 'no-restricted-imports': ['error', { patterns: ['*.stories*'] }] },
+      // Tests only: the escape suite imports child_process and worker_threads to spy on them and prove
+      // they are never called; the traffic test runs the real promtool on the metrics text.
+      files: ['src/exec/escape.test.ts', 'src/traffic/*.test.ts'],
+      rules: {
+        'no-restricted-imports': ['error', { patterns: ['*.stories*'] }],
+      },
     },
   ],
 });

@@ -5,7 +5,11 @@
  */
 export * from './contracts';
 export { startClusterSim, kubeconfigFor } from './testing/startClusterSim';
-export type { ClusterSim, ClusterSimStore, StartClusterSimOptions } from './testing/startClusterSim';
+export type {
+  ClusterSim,
+  ClusterSimStore,
+  StartClusterSimOptions,
+} from './testing/startClusterSim';
 export { FaultInjector } from './testing/faults';
 export type { FaultRule, FaultVerb, ActiveFault } from './testing/faults';
 export { Simulator } from './server/Simulator';

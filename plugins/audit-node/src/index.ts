@@ -11,13 +11,17 @@ export * from './store/types';
 export { prepareRecord, AUDIT_MAX_META_CHARS } from './store/prepare';
 export {
   DatabaseAuditStore,
-  verifyChain,
-  verifyAuditTrail,
   AUDIT_UNAVAILABLE_MESSAGE,
   encodeCursor,
   decodeCursor,
 } from './store/DatabaseAuditStore';
 export type { DatabaseAuditStoreOptions } from './store/DatabaseAuditStore';
+export {
+  verifyAuditTrail,
+  verifyChain,
+  AUDIT_PARALLEL_VERIFY_MIN_RECORDS,
+} from './store/verify';
+export type { VerifyRow } from './store/verify';
 export { auditStoreServiceRef } from './service/auditStoreServiceRef';
 export {
   fincloudAuditorServiceFactory,

@@ -7,7 +7,10 @@ import {
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { FINCLOUD_ANNOTATIONS, getWorkloadTarget } from '@fincloud/plugin-fincloud-common';
+import {
+  FINCLOUD_ANNOTATIONS,
+  getWorkloadTarget,
+} from '@fincloud/plugin-fincloud-common';
 import { KubeConfig } from '@kubernetes/client-node';
 
 /**
@@ -50,7 +53,10 @@ export interface FincloudClustersService {
    * annotations are missing or name a cluster that is not configured;
    * NotAllowedError when the namespace is outside the cluster's allow-list.
    */
-  resolveWorkload(entity: Entity, options?: { cluster?: string }): ResolvedWorkload;
+  resolveWorkload(
+    entity: Entity,
+    options?: { cluster?: string },
+  ): ResolvedWorkload;
   /** The entity's workload on every cluster its annotation names. */
   resolveWorkloads(entity: Entity): ResolvedWorkload[];
 }
@@ -76,17 +82,24 @@ export class ConfigFincloudClusters implements FincloudClustersService {
     private readonly logger?: LoggerService,
   ) {}
 
-  static fromConfig(config: Config, options: { logger?: LoggerService } = {}): ConfigFincloudClusters {
+  static fromConfig(
+    config: Config,
+    options: { logger?: LoggerService } = {},
+  ): ConfigFincloudClusters {
     const clusters = new Map<string, ClusterConfig>();
     const entries = config.getOptionalConfigArray('fincloud.clusters') ?? [];
     entries.forEach((entry, index) => {
       const key = `fincloud.clusters[${index}]`;
       const name = entry.getString('name');
       if (!NAME.test(name)) {
-        throw new InputError(`${key}.name "${name}" must be lowercase letters, digits and '-'`);
+        throw new InputError(
+          `${key}.name "${name}" must be lowercase letters, digits and '-'`,
+        );
       }
       if (clusters.has(name)) {
-        throw new InputError(`${key}.name "${name}" is configured twice; cluster names must be unique`);
+        throw new InputError(
+          `${key}.name "${name}" is configured twice; cluster names must be unique`,
+        );
       }
       const url = entry.getString('url');
       let parsed: URL;
@@ -96,7 +109,9 @@ export class ConfigFincloudClusters implements FincloudClustersService {
         throw new InputError(`${key}.url is not a URL`);
       }
       if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-        throw new InputError(`${key}.url must be an https:// (or, for development, http://) URL`);
+        throw new InputError(
+          `${key}.url must be an https:// (or, for development, http://) URL`,
+        );
       }
       const skipTLSVerify = entry.getOptionalBoolean('skipTLSVerify') ?? false;
       if (parsed.protocol === 'http:' && !skipTLSVerify) {
@@ -119,7 +134,10 @@ export class ConfigFincloudClusters implements FincloudClustersService {
       });
     });
     options.logger?.info(
-      `fincloud clusters: ${[...clusters.values()].map(c => `${c.name} (${c.url})`).join(', ') || 'none configured'}`,
+      `fincloud clusters: ${
+        [...clusters.values()].map(c => `${c.name} (${c.url})`).join(', ') ||
+        'none configured'
+      }`,
     );
     return new ConfigFincloudClusters(clusters, options.logger);
   }
@@ -152,8 +170,19 @@ export class ConfigFincloudClusters implements FincloudClustersService {
           ...(cluster.caData ? { caData: cluster.caData } : {}),
         },
       ],
-      users: [{ name: `fincloud@${cluster.name}`, token: cluster.serviceAccountToken }],
-      contexts: [{ name: cluster.name, cluster: cluster.name, user: `fincloud@${cluster.name}` }],
+      users: [
+        {
+          name: `fincloud@${cluster.name}`,
+          token: cluster.serviceAccountToken,
+        },
+      ],
+      contexts: [
+        {
+          name: cluster.name,
+          cluster: cluster.name,
+          user: `fincloud@${cluster.name}`,
+        },
+      ],
       currentContext: cluster.name,
     });
     this.logger?.debug(`KubeConfig for cluster ${cluster.name}`);
@@ -165,14 +194,17 @@ export class ConfigFincloudClusters implements FincloudClustersService {
     return target.clusters.map(name => this.resolveOn(entity, target, name));
   }
 
-  resolveWorkload(entity: Entity, options: { cluster?: string } = {}): ResolvedWorkload {
+  resolveWorkload(
+    entity: Entity,
+    options: { cluster?: string } = {},
+  ): ResolvedWorkload {
     const target = this.target(entity);
     const name = options.cluster ?? target.clusters[0];
     if (!target.clusters.includes(name)) {
       throw new InputError(
-        `${stringifyEntityRef(entity)} does not run in cluster "${name}"; its ${FINCLOUD_ANNOTATIONS.cluster} annotation names ${target.clusters
-          .map(c => `"${c}"`)
-          .join(', ')}`,
+        `${stringifyEntityRef(entity)} does not run in cluster "${name}"; its ${
+          FINCLOUD_ANNOTATIONS.cluster
+        } annotation names ${target.clusters.map(c => `"${c}"`).join(', ')}`,
       );
     }
     return this.resolveOn(entity, target, name);
@@ -182,28 +214,47 @@ export class ConfigFincloudClusters implements FincloudClustersService {
     const target = getWorkloadTarget(entity);
     if (!target) {
       throw new InputError(
-        `${stringifyEntityRef(entity)} needs the ${FINCLOUD_ANNOTATIONS.cluster} and ${FINCLOUD_ANNOTATIONS.namespace} annotations`,
+        `${stringifyEntityRef(entity)} needs the ${
+          FINCLOUD_ANNOTATIONS.cluster
+        } and ${FINCLOUD_ANNOTATIONS.namespace} annotations`,
       );
     }
     return target;
   }
 
-  private resolveOn(entity: Entity, target: { namespace: string; workload: string }, name: string): ResolvedWorkload {
+  private resolveOn(
+    entity: Entity,
+    target: { namespace: string; workload: string },
+    name: string,
+  ): ResolvedWorkload {
     const cluster = this.clusters.get(name);
     if (!cluster) {
       throw new InputError(
-        `${stringifyEntityRef(entity)} names cluster "${name}" in ${FINCLOUD_ANNOTATIONS.cluster}, but fincloud.clusters has no such cluster (configured: ${
+        `${stringifyEntityRef(entity)} names cluster "${name}" in ${
+          FINCLOUD_ANNOTATIONS.cluster
+        }, but fincloud.clusters has no such cluster (configured: ${
           [...this.clusters.keys()].map(c => `"${c}"`).join(', ') || 'none'
         })`,
       );
     }
     if (cluster.namespaces && !cluster.namespaces.includes(target.namespace)) {
       throw new NotAllowedError(
-        `fincloud may not act in namespace "${target.namespace}" of cluster "${name}" (allowed: ${cluster.namespaces.join(', ')})`,
+        `fincloud may not act in namespace "${
+          target.namespace
+        }" of cluster "${name}" (allowed: ${cluster.namespaces.join(', ')})`,
       );
     }
-    const { serviceAccountToken: _t, caData: _c, skipTLSVerify: _s, ...visible } = cluster;
-    return { cluster: visible, namespace: target.namespace, workload: target.workload };
+    const {
+      serviceAccountToken: _t,
+      caData: _c,
+      skipTLSVerify: _s,
+      ...visible
+    } = cluster;
+    return {
+      cluster: visible,
+      namespace: target.namespace,
+      workload: target.workload,
+    };
   }
 }
 
@@ -212,13 +263,18 @@ export class ConfigFincloudClusters implements FincloudClustersService {
  *
  * @public
  */
-export const fincloudClustersServiceRef = createServiceRef<FincloudClustersService>({
-  id: 'fincloud.clusters',
-  scope: 'root',
-  defaultFactory: async service =>
-    createServiceFactory({
-      service,
-      deps: { config: coreServices.rootConfig, logger: coreServices.rootLogger },
-      factory: ({ config, logger }) => ConfigFincloudClusters.fromConfig(config, { logger }),
-    }),
-});
+export const fincloudClustersServiceRef =
+  createServiceRef<FincloudClustersService>({
+    id: 'fincloud.clusters',
+    scope: 'root',
+    defaultFactory: async service =>
+      createServiceFactory({
+        service,
+        deps: {
+          config: coreServices.rootConfig,
+          logger: coreServices.rootLogger,
+        },
+        factory: ({ config, logger }) =>
+          ConfigFincloudClusters.fromConfig(config, { logger }),
+      }),
+  });

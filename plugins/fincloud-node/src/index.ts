@@ -3,10 +3,7 @@
  *
  * @packageDocumentation
  */
-export {
-  ConfigFincloudClusters,
-  fincloudClustersServiceRef,
-} from './clusters';
+export { ConfigFincloudClusters, fincloudClustersServiceRef } from './clusters';
 export type {
   FincloudCluster,
   FincloudClustersService,

@@ -1,7 +1,9 @@
 import { ApiException } from '@kubernetes/client-node';
 
 /** The Kubernetes Status a failed client call received (the test fails when the call succeeds). */
-export async function failure(promise: Promise<unknown>): Promise<{ code: number; status: any }> {
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code: number; status: any }> {
   try {
     await promise;
   } catch (error) {
@@ -21,26 +23,53 @@ export async function failure(promise: Promise<unknown>): Promise<{ code: number
   throw new Error('expected the call to fail, it succeeded');
 }
 
-export function deployment(name: string, options: { replicas?: number; image?: string; labels?: Record<string, string>; strategy?: any; annotations?: Record<string, string>; namespace?: string } = {}) {
+export function deployment(
+  name: string,
+  options: {
+    replicas?: number;
+    image?: string;
+    labels?: Record<string, string>;
+    strategy?: any;
+    annotations?: Record<string, string>;
+    namespace?: string;
+  } = {},
+) {
   const labels = options.labels ?? { app: name };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name, namespace: options.namespace ?? 'default', ...(options.annotations ? { annotations: options.annotations } : {}) },
+    metadata: {
+      name,
+      namespace: options.namespace ?? 'default',
+      ...(options.annotations ? { annotations: options.annotations } : {}),
+    },
     spec: {
       replicas: options.replicas ?? 1,
       selector: { matchLabels: labels },
       ...(options.strategy ? { strategy: options.strategy } : {}),
       template: {
-        metadata: { labels: { ...labels, version: 'v1' } as Record<string, string> },
-        spec: { containers: [{ name: 'app', image: options.image ?? 'registry.fincloud.example/demo/app:1.0.0' }] },
+        metadata: {
+          labels: { ...labels, version: 'v1' } as Record<string, string>,
+        },
+        spec: {
+          containers: [
+            {
+              name: 'app',
+              image:
+                options.image ?? 'registry.fincloud.example/demo/app:1.0.0',
+            },
+          ],
+        },
       },
     },
   };
 }
 
 /** Collects events from a client-node Watch until `until` returns true. */
-export function until<T>(predicate: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+export function until<T>(
+  predicate: () => T | undefined | false,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const tick = () => {

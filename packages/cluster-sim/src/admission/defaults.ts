@@ -42,10 +42,20 @@ function defaultPod(pod: any) {
     pod.spec.priority ??= 0;
     pod.spec.preemptionPolicy ??= 'PreemptLowerPriority';
     // DefaultTolerationSeconds admission plugin.
-    const tolerations: any[] = Array.isArray(pod.spec.tolerations) ? pod.spec.tolerations : [];
-    for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+    const tolerations: any[] = Array.isArray(pod.spec.tolerations)
+      ? pod.spec.tolerations
+      : [];
+    for (const key of [
+      'node.kubernetes.io/not-ready',
+      'node.kubernetes.io/unreachable',
+    ]) {
       if (!tolerations.some(t => t?.key === key)) {
-        tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+        tolerations.push({
+          key,
+          operator: 'Exists',
+          effect: 'NoExecute',
+          tolerationSeconds: 300,
+        });
       }
     }
     pod.spec.tolerations = tolerations;
@@ -56,7 +66,10 @@ function defaultPod(pod: any) {
 }
 
 function qosClass(spec: any): string {
-  const containers: any[] = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
+  const containers: any[] = [
+    ...(spec?.containers ?? []),
+    ...(spec?.initContainers ?? []),
+  ];
   let anySet = false;
   let allGuaranteed = containers.length > 0;
   for (const c of containers) {
@@ -64,7 +77,8 @@ function qosClass(spec: any): string {
     const lim = c?.resources?.limits ?? {};
     if (Object.keys(req).length || Object.keys(lim).length) anySet = true;
     for (const r of ['cpu', 'memory']) {
-      if (!lim[r] || (req[r] !== undefined && req[r] !== lim[r])) allGuaranteed = false;
+      if (!lim[r] || (req[r] !== undefined && req[r] !== lim[r]))
+        allGuaranteed = false;
     }
   }
   if (allGuaranteed) return 'Guaranteed';
@@ -77,7 +91,12 @@ export function defaultObject(
 ) {
   const o: any = object;
   const old: any = helpers.old;
-  if (object.kind === 'Service' && old?.spec && o.spec && typeof o.spec === 'object') {
+  if (
+    object.kind === 'Service' &&
+    old?.spec &&
+    o.spec &&
+    typeof o.spec === 'object'
+  ) {
     // Allocated values survive an update that leaves them out.
     o.spec.clusterIP ??= old.spec.clusterIP;
     o.spec.clusterIPs ??= old.spec.clusterIPs;
@@ -117,7 +136,10 @@ export function defaultObject(
     case 'Job': {
       o.spec ??= {};
       o.spec.parallelism ??= 1;
-      if (o.spec.completions === undefined && o.spec.parallelism !== undefined) {
+      if (
+        o.spec.completions === undefined &&
+        o.spec.parallelism !== undefined
+      ) {
         o.spec.completions = 1;
       }
       o.spec.backoffLimit ??= 6;
@@ -138,7 +160,10 @@ export function defaultObject(
         };
         o.spec.template ??= {};
         o.spec.template.metadata ??= {};
-        o.spec.template.metadata.labels = { ...o.spec.template.metadata.labels, ...labels };
+        o.spec.template.metadata.labels = {
+          ...o.spec.template.metadata.labels,
+          ...labels,
+        };
       }
       defaultPodSpec(o.spec.template?.spec);
       if (o.spec.manualSelector === undefined) delete o.spec.manualSelector;

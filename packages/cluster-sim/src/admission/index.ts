@@ -7,7 +7,13 @@ import {
   validatePrometheusRule,
   validateVirtualService,
 } from './istio';
-import { Causes, nameFormatOf, validateAnnotations, validateBuiltin, validateLabels } from './rules';
+import {
+  Causes,
+  nameFormatOf,
+  validateAnnotations,
+  validateBuiltin,
+  validateLabels,
+} from './rules';
 import { unknownBuiltinFields, validateSchema } from './schema';
 
 export { defaultObject } from './defaults';
@@ -41,14 +47,17 @@ export function admit(request: AdmissionRequest): string[] {
   if (typeof name !== 'string' || name === '') {
     c.required('metadata.name', 'name or generateName is required');
   } else {
-    for (const e of nameFormatOf(object.kind)(name)) c.invalid('metadata.name', name, e);
+    for (const e of nameFormatOf(object.kind)(name))
+      c.invalid('metadata.name', name, e);
   }
   validateLabels(object.metadata?.labels, 'metadata.labels', c);
   validateAnnotations(object.metadata?.annotations, 'metadata.annotations', c);
 
   c.list.push(...validateSchema(object, resource.versions[0]));
 
-  const unknown: StatusCause[] = resource.custom ? [] : unknownBuiltinFields(object);
+  const unknown: StatusCause[] = resource.custom
+    ? []
+    : unknownBuiltinFields(object);
   if (request.fieldValidation === 'Warn') {
     warnings.push(...unknown.map(u => `unknown field "${u.field}"`));
   } else if (request.fieldValidation !== 'Ignore') {
@@ -61,7 +70,11 @@ export function admit(request: AdmissionRequest): string[] {
       validateVirtualService(
         object,
         c,
-        request.list('networking.istio.io', 'destinationrules', object.metadata.namespace),
+        request.list(
+          'networking.istio.io',
+          'destinationrules',
+          object.metadata.namespace,
+        ),
       );
       break;
     case 'DestinationRule':
@@ -78,7 +91,12 @@ export function admit(request: AdmissionRequest): string[] {
   }
 
   if (c.list.length > 0) {
-    throw StatusError.invalid(resource.group, object.kind, name ?? '', dedupe(c.list));
+    throw StatusError.invalid(
+      resource.group,
+      object.kind,
+      name ?? '',
+      dedupe(c.list),
+    );
   }
   return warnings;
 }

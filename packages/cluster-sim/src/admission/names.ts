@@ -12,7 +12,10 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
-export type NameFormat = 'dns1123-subdomain' | 'dns1123-label' | 'dns1035-label';
+export type NameFormat =
+  | 'dns1123-subdomain'
+  | 'dns1123-label'
+  | 'dns1035-label';
 
 export function dns1123Label(value: string): string[] {
   const errs: string[] = [];
@@ -79,7 +82,8 @@ export function qualifiedName(key: string): string[] {
   if (name.length === 0) {
     errs.push('name part must be non-empty');
   } else {
-    if (name.length > 63) errs.push('name part must be no more than 63 characters');
+    if (name.length > 63)
+      errs.push('name part must be no more than 63 characters');
     if (!QUALIFIED_NAME.test(name)) {
       errs.push(
         "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
@@ -116,7 +120,9 @@ export function portName(name: string): string[] {
   const errs: string[] = [];
   if (name.length > 15) errs.push('must be no more than 15 characters');
   if (!IANA_SVC_NAME.test(name)) {
-    errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
+    errs.push(
+      'must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+    );
   } else if (name.includes('--')) {
     errs.push('must not contain consecutive hyphens');
   }
@@ -139,8 +145,12 @@ export function envVarName(name: string): string[] {
 /** Go / Prometheus duration syntax: `30s`, `5m`, `1h30m`, `500ms`. */
 export function prometheusDuration(value: string): boolean {
   return (
-    value !== '' &&
-    /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/.test(value) &&
-    value !== '0'
-  ) || value === '0s' || value === '0';
+    (value !== '' &&
+      /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/.test(
+        value,
+      ) &&
+      value !== '0') ||
+    value === '0s' ||
+    value === '0'
+  );
 }

@@ -93,7 +93,10 @@ function show(value: any): string {
  * (kubernetes-models, @kubernetes-models/istio, @kubernetes-models/prometheus-operator):
  * types, required fields and enums.
  */
-export function validateSchema(object: K8sObject, version: string): StatusCause[] {
+export function validateSchema(
+  object: K8sObject,
+  version: string,
+): StatusCause[] {
   const Model = MODELS[object.kind];
   if (!Model) return [];
   // The models check apiVersion against their own; validate the object as the model's version.
@@ -106,23 +109,34 @@ export function validateSchema(object: K8sObject, version: string): StatusCause[
   } catch (error: any) {
     const errors: any[] = error?.errors ?? [];
     if (errors.length === 0) {
-      return [{ reason: 'FieldValueInvalid', message: String(error?.message ?? error) }];
+      return [
+        {
+          reason: 'FieldValueInvalid',
+          message: String(error?.message ?? error),
+        },
+      ];
     }
     const seen = new Set<string>();
     const causes: StatusCause[] = [];
     for (const e of errors) {
       let cause: StatusCause;
       if (e.keyword === 'required') {
-        const field = fieldPath(`${e.instancePath}/${e.params.missingProperty}`);
-        cause = { reason: 'FieldValueRequired', field, message: 'Required value' };
+        const field = fieldPath(
+          `${e.instancePath}/${e.params.missingProperty}`,
+        );
+        cause = {
+          reason: 'FieldValueRequired',
+          field,
+          message: 'Required value',
+        };
       } else if (e.keyword === 'enum') {
         const field = fieldPath(e.instancePath);
         cause = {
           reason: 'FieldValueNotSupported',
           field,
-          message: `Unsupported value: ${show(valueAt(object, e.instancePath))}: supported values: ${(
-            e.params.allowedValues ?? []
-          )
+          message: `Unsupported value: ${show(
+            valueAt(object, e.instancePath),
+          )}: supported values: ${(e.params.allowedValues ?? [])
             .map((v: any) => JSON.stringify(v))
             .join(', ')}`,
         };
@@ -131,7 +145,9 @@ export function validateSchema(object: K8sObject, version: string): StatusCause[
         cause = {
           reason: 'FieldValueInvalid',
           field,
-          message: `Invalid value: ${show(valueAt(object, e.instancePath))}: ${e.message}`,
+          message: `Invalid value: ${show(valueAt(object, e.instancePath))}: ${
+            e.message
+          }`,
         };
       }
       if (!seen.has(cause.field ?? '')) {
@@ -161,16 +177,28 @@ function rootTypeName(apiVersion: string, kind: string): string | undefined {
   return typeMapOf(name) ? name : undefined;
 }
 
-function walkUnknown(value: any, typeName: string, path: string, out: StatusCause[]) {
+function walkUnknown(
+  value: any,
+  typeName: string,
+  path: string,
+  out: StatusCause[],
+) {
   if (value === null || value === undefined || out.length >= 20) return;
   const array = /^Array<(.+)>$/.exec(typeName);
   if (array) {
     if (Array.isArray(value)) {
-      value.forEach((item, i) => walkUnknown(item, array[1], `${path}[${i}]`, out));
+      value.forEach((item, i) =>
+        walkUnknown(item, array[1], `${path}[${i}]`, out),
+      );
     }
     return;
   }
-  if (typeName.startsWith('{') || typeName === 'any' || typeName === 'IntOrString') return;
+  if (
+    typeName.startsWith('{') ||
+    typeName === 'any' ||
+    typeName === 'IntOrString'
+  )
+    return;
   const map = typeMapOf(typeName);
   if (!map || typeof value !== 'object' || Array.isArray(value)) return;
   const known = new Map(map.map(a => [a.baseName, a.type]));
@@ -181,7 +209,10 @@ function walkUnknown(value: any, typeName: string, path: string, out: StatusCaus
       out.push({
         reason: 'FieldValueInvalid',
         field: childPath,
-        message: `unknown field "${childPath}": not a field of ${typeName.replace(/^(Core)?V\d+(alpha\d+|beta\d+)?/, '')}; check the spelling against the API reference`,
+        message: `unknown field "${childPath}": not a field of ${typeName.replace(
+          /^(Core)?V\d+(alpha\d+|beta\d+)?/,
+          '',
+        )}; check the spelling against the API reference`,
       });
       continue;
     }
@@ -201,7 +232,11 @@ export function unknownBuiltinFields(object: K8sObject): StatusCause[] {
 /** Fields of a custom resource's spec this simulator knows, checked level by level. */
 export type FieldTree = { [field: string]: FieldTree | true };
 
-export function unknownTreeFields(value: any, tree: FieldTree, path: string): StatusCause[] {
+export function unknownTreeFields(
+  value: any,
+  tree: FieldTree,
+  path: string,
+): StatusCause[] {
   const out: StatusCause[] = [];
   const walk = (v: any, t: FieldTree, p: string) => {
     if (Array.isArray(v)) {
@@ -216,7 +251,9 @@ export function unknownTreeFields(value: any, tree: FieldTree, path: string): St
         out.push({
           reason: 'FieldValueInvalid',
           field: childPath,
-          message: `unknown field "${childPath}"; known fields here: ${Object.keys(t).join(', ')}`,
+          message: `unknown field "${childPath}"; known fields here: ${Object.keys(
+            t,
+          ).join(', ')}`,
         });
       } else if (sub !== true) {
         walk(child, sub, childPath);

@@ -219,7 +219,8 @@ function dockerfileSource(
 
 function languageFor(ctx: StepContext, cfg: BuildConfig): Language {
   const annotated =
-    ctx.pod.metadata?.annotations?.[BUILDLOG_ANNOTATIONS.language];
+    ctx.pod.metadata?.annotations?.[BUILDLOG_ANNOTATIONS.language] ??
+    ctx.pod.metadata?.annotations?.['fincloud.io/language'];
   if (
     annotated === 'java' ||
     annotated === 'node' ||

@@ -140,7 +140,8 @@ export const scriptPod: ScriptPod = (
       options,
     };
     const language =
-      annotations[BUILDLOG_ANNOTATIONS.language] === 'node' ||
+      (annotations[BUILDLOG_ANNOTATIONS.language] ??
+        annotations['fincloud.io/language']) === 'node' ||
       /portal|web|ui\b|frontend|node/.test(
         `${git.url ?? ''} ${pod.metadata?.name ?? ''}`,
       )

@@ -9,7 +9,16 @@
  * (see .eslintrc.js): Prometheus and Alertmanager, nothing a request can name.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
@@ -32,7 +41,8 @@ const packageRoot = resolve(__dirname, '..', '..');
 const repoRoot = resolve(packageRoot, '..', '..');
 
 function usage(): never {
-  process.stdout.write(`usage: yarn workspace @fincloud/cluster-sim start [options]
+  process.stdout
+    .write(`usage: yarn workspace @fincloud/cluster-sim start [options]
 
   --port <n>              API port (default $FINCLOUD_SIM_PORT or 6443; 0 = any free port)
   --host <addr>           listen address (default 127.0.0.1)
@@ -103,8 +113,13 @@ function parseArgs(argv: string[]): Options {
         throw new Error(`unknown option ${arg} (see --help)`);
     }
   }
-  for (const [name, port] of [['--port', options.port], ['--prometheus-port', options.prometheusPort], ['--alertmanager-port', options.alertmanagerPort]] as const) {
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a port number`);
+  for (const [name, port] of [
+    ['--port', options.port],
+    ['--prometheus-port', options.prometheusPort],
+    ['--alertmanager-port', options.alertmanagerPort],
+  ] as const) {
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new Error(`${name} must be a port number`);
   }
   return options;
 }
@@ -141,14 +156,25 @@ function writePrivate(path: string, text: string) {
   chmodSync(path, 0o600);
 }
 
-function portalConfig(name: string, url: string, token: string, options: Options, monitoring: boolean, caData?: string): string {
+function portalConfig(
+  name: string,
+  url: string,
+  token: string,
+  options: Options,
+  monitoring: boolean,
+  caData?: string,
+): string {
   const trust = caData ? { caData } : { skipTLSVerify: true };
   const header = [
     '# Written by the cluster simulator (packages/cluster-sim, `yarn workspace @fincloud/cluster-sim start`).',
-    '# Loaded by ./fincloud start after app-config.yaml. Holds the simulator\'s token: never commit it.',
+    "# Loaded by ./fincloud start after app-config.yaml. Holds the simulator's token: never commit it.",
     ...(monitoring
-      ? [`# Prometheus: http://127.0.0.1:${options.prometheusPort}  Alertmanager: http://127.0.0.1:${options.alertmanagerPort}`]
-      : ['# Prometheus and Alertmanager are not running (not installed, or --no-prometheus).']),
+      ? [
+          `# Prometheus: http://127.0.0.1:${options.prometheusPort}  Alertmanager: http://127.0.0.1:${options.alertmanagerPort}`,
+        ]
+      : [
+          '# Prometheus and Alertmanager are not running (not installed, or --no-prometheus).',
+        ]),
     '',
   ].join('\n');
   return (
@@ -181,12 +207,19 @@ function portalConfig(name: string, url: string, token: string, options: Options
 
 let stopping = false;
 
-function startChild(name: string, command: string, args: string[], logFile: string): ChildProcess {
+function startChild(
+  name: string,
+  command: string,
+  args: string[],
+  logFile: string,
+): ChildProcess {
   const out = openSync(logFile, 'a');
   const child = spawn(command, args, { stdio: ['ignore', out, out] });
   child.on('exit', (code, signal) => {
     if (!stopping) {
-      process.stderr.write(`${name} exited (${signal ?? code}); see ${logFile}\n`);
+      process.stderr.write(
+        `${name} exited (${signal ?? code}); see ${logFile}\n`,
+      );
     }
   });
   return child;
@@ -210,7 +243,10 @@ async function main() {
   let monitoring = false;
   if (options.prometheus) {
     const prometheus = findBinary(['prometheus']);
-    const alertmanager = findBinary(['prometheus-alertmanager', 'alertmanager']);
+    const alertmanager = findBinary([
+      'prometheus-alertmanager',
+      'alertmanager',
+    ]);
     if (!prometheus || !alertmanager) {
       process.stdout.write(
         [
@@ -224,22 +260,41 @@ async function main() {
       const promDir = join(options.stateDir, 'prometheus');
       const amDir = join(options.stateDir, 'alertmanager');
       const rulesDir = join(options.stateDir, 'rules');
-      for (const dir of [promDir, amDir, rulesDir, join(promDir, 'data'), join(amDir, 'data')]) mkdirSync(dir, { recursive: true });
+      for (const dir of [
+        promDir,
+        amDir,
+        rulesDir,
+        join(promDir, 'data'),
+        join(amDir, 'data'),
+      ])
+        mkdirSync(dir, { recursive: true });
       const target = new URL(url).host;
       writeFileSync(
         join(promDir, 'prometheus.yml'),
         stringify({
           global: { scrape_interval: '1s', evaluation_interval: '1s' },
           rule_files: [join(rulesDir, '*.yml'), join(rulesDir, '*.yaml')],
-          alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${options.alertmanagerPort}`] }] }] },
+          alerting: {
+            alertmanagers: [
+              {
+                static_configs: [
+                  { targets: [`127.0.0.1:${options.alertmanagerPort}`] },
+                ],
+              },
+            ],
+          },
           scrape_configs: [
             {
               job_name: 'fincloud-sim',
               scrape_interval: '1s',
               metrics_path: '/metrics',
               scheme: url.startsWith('https') ? 'https' : 'http',
-              ...(url.startsWith('https') ? { tls_config: { insecure_skip_verify: true } } : {}),
-              static_configs: [{ targets: [target], labels: { cluster: options.clusterName } }],
+              ...(url.startsWith('https')
+                ? { tls_config: { insecure_skip_verify: true } }
+                : {}),
+              static_configs: [
+                { targets: [target], labels: { cluster: options.clusterName } },
+              ],
             },
           ],
         }),
@@ -247,35 +302,78 @@ async function main() {
       writeFileSync(
         join(amDir, 'alertmanager.yml'),
         stringify({
-          route: { receiver: 'fincloud', group_by: ['alertname', 'namespace'], group_wait: '5s', group_interval: '30s', repeat_interval: '4h' },
+          route: {
+            receiver: 'fincloud',
+            group_by: ['alertname', 'namespace'],
+            group_wait: '5s',
+            group_interval: '30s',
+            repeat_interval: '4h',
+          },
           receivers: [{ name: 'fincloud' }],
         }),
       );
       children.push(
-        startChild('alertmanager', alertmanager, [
-          `--config.file=${join(amDir, 'alertmanager.yml')}`,
-          `--storage.path=${join(amDir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${options.alertmanagerPort}`,
-          '--cluster.listen-address=',
-        ], join(options.stateDir, 'alertmanager.log')),
+        startChild(
+          'alertmanager',
+          alertmanager,
+          [
+            `--config.file=${join(amDir, 'alertmanager.yml')}`,
+            `--storage.path=${join(amDir, 'data')}`,
+            `--web.listen-address=127.0.0.1:${options.alertmanagerPort}`,
+            '--cluster.listen-address=',
+          ],
+          join(options.stateDir, 'alertmanager.log'),
+        ),
       );
       children.push(
-        startChild('prometheus', prometheus, [
-          `--config.file=${join(promDir, 'prometheus.yml')}`,
-          `--storage.tsdb.path=${join(promDir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${options.prometheusPort}`,
-          '--web.enable-lifecycle',
-        ], join(options.stateDir, 'prometheus.log')),
+        startChild(
+          'prometheus',
+          prometheus,
+          [
+            `--config.file=${join(promDir, 'prometheus.yml')}`,
+            `--storage.tsdb.path=${join(promDir, 'data')}`,
+            `--web.listen-address=127.0.0.1:${options.prometheusPort}`,
+            '--web.enable-lifecycle',
+          ],
+          join(options.stateDir, 'prometheus.log'),
+        ),
       );
       monitoring = true;
     }
   }
 
-  writePrivate(join(options.stateDir, 'kubeconfig'), kubeconfigFor(url, token, options.clusterName, sim.caData));
-  writePrivate(join(options.stateDir, 'app-config.sim.yaml'), portalConfig(options.clusterName, url, token, options, monitoring, sim.caData));
+  writePrivate(
+    join(options.stateDir, 'kubeconfig'),
+    kubeconfigFor(url, token, options.clusterName, sim.caData),
+  );
+  writePrivate(
+    join(options.stateDir, 'app-config.sim.yaml'),
+    portalConfig(
+      options.clusterName,
+      url,
+      token,
+      options,
+      monitoring,
+      sim.caData,
+    ),
+  );
   writePrivate(
     join(options.stateDir, 'sim.json'),
-    `${JSON.stringify({ url, token, pid: process.pid, prometheusUrl: monitoring ? `http://127.0.0.1:${options.prometheusPort}` : undefined, alertmanagerUrl: monitoring ? `http://127.0.0.1:${options.alertmanagerPort}` : undefined }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        url,
+        token,
+        pid: process.pid,
+        prometheusUrl: monitoring
+          ? `http://127.0.0.1:${options.prometheusPort}`
+          : undefined,
+        alertmanagerUrl: monitoring
+          ? `http://127.0.0.1:${options.alertmanagerPort}`
+          : undefined,
+      },
+      null,
+      2,
+    )}\n`,
   );
 
   process.stdout.write(
@@ -285,7 +383,12 @@ async function main() {
       `  portal config: ${join(options.stateDir, 'app-config.sim.yaml')}`,
       `  metrics:       ${url}/metrics`,
       ...(monitoring
-        ? [`  prometheus:    http://127.0.0.1:${options.prometheusPort} (rules from ${join(options.stateDir, 'rules')})`, `  alertmanager:  http://127.0.0.1:${options.alertmanagerPort}`]
+        ? [
+            `  prometheus:    http://127.0.0.1:${
+              options.prometheusPort
+            } (rules from ${join(options.stateDir, 'rules')})`,
+            `  alertmanager:  http://127.0.0.1:${options.alertmanagerPort}`,
+          ]
         : []),
       '',
     ].join('\n'),
@@ -294,12 +397,22 @@ async function main() {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`${signal}: stopping the simulator${children.length ? ', Prometheus and Alertmanager' : ''}\n`);
+    process.stdout.write(
+      `${signal}: stopping the simulator${
+        children.length ? ', Prometheus and Alertmanager' : ''
+      }\n`,
+    );
     for (const child of children) {
       if (child.exitCode === null) child.kill('SIGTERM');
     }
     await Promise.race([
-      Promise.all(children.map(c => (c.exitCode !== null ? Promise.resolve() : new Promise(r => c.once('exit', r))))),
+      Promise.all(
+        children.map(c =>
+          c.exitCode !== null
+            ? Promise.resolve()
+            : new Promise(r => c.once('exit', r)),
+        ),
+      ),
       new Promise(r => setTimeout(r, 5000)),
     ]);
     for (const child of children) {

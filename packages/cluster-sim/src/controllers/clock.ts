@@ -95,9 +95,11 @@ export class ManualClock implements SimClock {
     let best: Timer | undefined;
     for (const t of this.timers) {
       if (t.cancelled || t.at > end) continue;
-      if (!best || t.at < best.at || (t.at === best.at && t.seq < best.seq)) best = t;
+      if (!best || t.at < best.at || (t.at === best.at && t.seq < best.seq))
+        best = t;
     }
-    if (this.timers.length > 1000) this.timers = this.timers.filter(t => !t.cancelled);
+    if (this.timers.length > 1000)
+      this.timers = this.timers.filter(t => !t.cancelled);
     return best;
   }
 }

@@ -2,7 +2,13 @@ import type { K8sObject, StoreEvent } from '../store/ObjectStore';
 import { clone } from '../store/patch';
 import { isoSeconds } from '../store/Cluster';
 import type { Controller, ControllerContext } from './context';
-import { controllerRef, ownerRefTo, podTemplateHash, scaledValue, setCondition } from './util';
+import {
+  controllerRef,
+  ownerRefTo,
+  podTemplateHash,
+  scaledValue,
+  setCondition,
+} from './util';
 
 const REVISION = 'deployment.kubernetes.io/revision';
 const COMPONENT = 'deployment-controller';
@@ -12,8 +18,11 @@ function replicasOf(o: K8sObject): number {
 }
 
 function byCreation(a: K8sObject, b: K8sObject) {
-  return (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
-    a.metadata.name.localeCompare(b.metadata.name);
+  return (
+    (a.metadata.creationTimestamp ?? '').localeCompare(
+      b.metadata.creationTimestamp ?? '',
+    ) || a.metadata.name.localeCompare(b.metadata.name)
+  );
 }
 
 /**
@@ -38,12 +47,15 @@ export class DeploymentController implements Controller {
       this.enqueue(o.metadata.namespace!, o.metadata.name);
     } else if (event.key === 'apps/replicasets') {
       const ref = controllerRef(o);
-      if (ref?.kind === 'Deployment') this.enqueue(o.metadata.namespace!, ref.name);
+      if (ref?.kind === 'Deployment')
+        this.enqueue(o.metadata.namespace!, ref.name);
     }
   }
 
   enqueue(namespace: string, name: string) {
-    this.ctx.queue.add(`deployment:${namespace}/${name}`, () => this.reconcile(namespace, name));
+    this.ctx.queue.add(`deployment:${namespace}/${name}`, () =>
+      this.reconcile(namespace, name),
+    );
   }
 
   private reconcile(namespace: string, name: string) {
@@ -54,10 +66,18 @@ export class DeploymentController implements Controller {
       .list('apps/replicasets', namespace)
       .filter(rs => controllerRef(rs)?.uid === dep.metadata.uid)
       .sort(byCreation);
-    const hash = podTemplateHash(dep.spec?.template, dep.status?.collisionCount ?? 0);
-    let newRS = owned.find(rs => rs.metadata.labels?.['pod-template-hash'] === hash);
+    const hash = podTemplateHash(
+      dep.spec?.template,
+      dep.status?.collisionCount ?? 0,
+    );
+    let newRS = owned.find(
+      rs => rs.metadata.labels?.['pod-template-hash'] === hash,
+    );
     const oldRSs = owned.filter(rs => rs !== newRS);
-    const maxRevision = Math.max(0, ...owned.map(rs => Number(rs.metadata.annotations?.[REVISION] ?? 0)));
+    const maxRevision = Math.max(
+      0,
+      ...owned.map(rs => Number(rs.metadata.annotations?.[REVISION] ?? 0)),
+    );
 
     if (dep.spec?.paused) {
       this.syncStatus(dep, newRS, owned);
@@ -66,8 +86,20 @@ export class DeploymentController implements Controller {
 
     const replicas = replicasOf(dep);
     const recreate = dep.spec?.strategy?.type === 'Recreate';
-    const surge = recreate ? 0 : scaledValue(dep.spec?.strategy?.rollingUpdate?.maxSurge ?? '25%', replicas, true);
-    let unavailable = recreate ? 0 : scaledValue(dep.spec?.strategy?.rollingUpdate?.maxUnavailable ?? '25%', replicas, false);
+    const surge = recreate
+      ? 0
+      : scaledValue(
+          dep.spec?.strategy?.rollingUpdate?.maxSurge ?? '25%',
+          replicas,
+          true,
+        );
+    let unavailable = recreate
+      ? 0
+      : scaledValue(
+          dep.spec?.strategy?.rollingUpdate?.maxUnavailable ?? '25%',
+          replicas,
+          false,
+        );
     if (!recreate && surge === 0 && unavailable === 0) unavailable = 1;
 
     if (!newRS) {
@@ -82,7 +114,9 @@ export class DeploymentController implements Controller {
       }
       newRS = this.createReplicaSet(dep, hash, initial, maxRevision + 1);
       if (!newRS) return;
-    } else if (Number(newRS.metadata.annotations?.[REVISION] ?? 0) < maxRevision) {
+    } else if (
+      Number(newRS.metadata.annotations?.[REVISION] ?? 0) < maxRevision
+    ) {
       // Rolling back to an older template makes it the newest revision.
       newRS = this.setAnnotations(newRS, dep, maxRevision + 1) ?? newRS;
     } else {
@@ -95,14 +129,21 @@ export class DeploymentController implements Controller {
       this.rolloutRolling(dep, newRS, oldRSs, replicas, surge, unavailable);
     }
     this.cleanup(dep, oldRSs);
-    const latest = cluster.tryGet(resources.replicasets, namespace, newRS.metadata.name) ?? newRS;
+    const latest =
+      cluster.tryGet(resources.replicasets, namespace, newRS.metadata.name) ??
+      newRS;
     const all = cluster.store
       .list('apps/replicasets', namespace)
       .filter(rs => controllerRef(rs)?.uid === dep.metadata.uid);
     this.syncStatus(dep, latest, all, unavailable);
   }
 
-  private createReplicaSet(dep: K8sObject, hash: string, replicas: number, revision: number): K8sObject | undefined {
+  private createReplicaSet(
+    dep: K8sObject,
+    hash: string,
+    replicas: number,
+    revision: number,
+  ): K8sObject | undefined {
     const { cluster, resources } = this.ctx;
     const template = clone(dep.spec.template ?? {});
     template.metadata = {
@@ -110,7 +151,10 @@ export class DeploymentController implements Controller {
       labels: { ...template.metadata?.labels, 'pod-template-hash': hash },
     };
     const selector = clone(dep.spec.selector ?? {});
-    selector.matchLabels = { ...selector.matchLabels, 'pod-template-hash': hash };
+    selector.matchLabels = {
+      ...selector.matchLabels,
+      'pod-template-hash': hash,
+    };
     const rs = {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
@@ -121,7 +165,12 @@ export class DeploymentController implements Controller {
         annotations: {
           'deployment.kubernetes.io/desired-replicas': String(replicasOf(dep)),
           'deployment.kubernetes.io/max-replicas': String(
-            replicasOf(dep) + scaledValue(dep.spec?.strategy?.rollingUpdate?.maxSurge ?? 0, replicasOf(dep), true),
+            replicasOf(dep) +
+              scaledValue(
+                dep.spec?.strategy?.rollingUpdate?.maxSurge ?? 0,
+                replicasOf(dep),
+                true,
+              ),
           ),
           [REVISION]: String(revision),
         },
@@ -135,57 +184,98 @@ export class DeploymentController implements Controller {
       },
     };
     try {
-      const created = cluster.create(resources.replicasets, dep.metadata.namespace, rs).object;
-      cluster.recordEvent(dep, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name} from 0 to ${replicas}`, COMPONENT);
+      const created = cluster.create(
+        resources.replicasets,
+        dep.metadata.namespace,
+        rs,
+      ).object;
+      cluster.recordEvent(
+        dep,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled up replica set ${created.metadata.name} from 0 to ${replicas}`,
+        COMPONENT,
+      );
       return created;
     } catch (error: any) {
-      cluster.recordEvent(dep, 'Warning', 'ReplicaSetCreateError', `Failed to create new replica set "${rs.metadata.name}": ${error.message}`, COMPONENT);
+      cluster.recordEvent(
+        dep,
+        'Warning',
+        'ReplicaSetCreateError',
+        `Failed to create new replica set "${rs.metadata.name}": ${error.message}`,
+        COMPONENT,
+      );
       this.writeStatus(dep, {
         ...dep.status,
-        conditions: setCondition(dep.status?.conditions, {
-          type: 'ReplicaFailure',
-          status: 'True',
-          reason: 'FailedCreate',
-          message: error.message,
-        }, isoSeconds(this.ctx.clock.now())),
+        conditions: setCondition(
+          dep.status?.conditions,
+          {
+            type: 'ReplicaFailure',
+            status: 'True',
+            reason: 'FailedCreate',
+            message: error.message,
+          },
+          isoSeconds(this.ctx.clock.now()),
+        ),
       });
       return undefined;
     }
   }
 
-  private setAnnotations(rs: K8sObject, dep: K8sObject, revision?: number): K8sObject | undefined {
+  private setAnnotations(
+    rs: K8sObject,
+    dep: K8sObject,
+    revision?: number,
+  ): K8sObject | undefined {
     const { cluster, resources } = this.ctx;
-    return cluster.mutate(resources.replicasets, rs.metadata.namespace, rs.metadata.name, draft => {
-      draft.metadata.annotations = {
-        ...draft.metadata.annotations,
-        'deployment.kubernetes.io/desired-replicas': String(replicasOf(dep)),
-        ...(revision !== undefined ? { [REVISION]: String(revision) } : {}),
-      };
-      draft.spec.minReadySeconds = dep.spec?.minReadySeconds ?? 0;
-    });
+    return cluster.mutate(
+      resources.replicasets,
+      rs.metadata.namespace,
+      rs.metadata.name,
+      draft => {
+        draft.metadata.annotations = {
+          ...draft.metadata.annotations,
+          'deployment.kubernetes.io/desired-replicas': String(replicasOf(dep)),
+          ...(revision !== undefined ? { [REVISION]: String(revision) } : {}),
+        };
+        draft.spec.minReadySeconds = dep.spec?.minReadySeconds ?? 0;
+      },
+    );
   }
 
   private scale(dep: K8sObject, rs: K8sObject, replicas: number) {
     const from = replicasOf(rs);
     if (from === replicas) return;
     const { cluster, resources } = this.ctx;
-    cluster.mutate(resources.replicasets, rs.metadata.namespace, rs.metadata.name, draft => {
-      draft.spec.replicas = replicas;
-      draft.metadata.annotations = {
-        ...draft.metadata.annotations,
-        'deployment.kubernetes.io/desired-replicas': String(replicasOf(dep)),
-      };
-    });
+    cluster.mutate(
+      resources.replicasets,
+      rs.metadata.namespace,
+      rs.metadata.name,
+      draft => {
+        draft.spec.replicas = replicas;
+        draft.metadata.annotations = {
+          ...draft.metadata.annotations,
+          'deployment.kubernetes.io/desired-replicas': String(replicasOf(dep)),
+        };
+      },
+    );
     cluster.recordEvent(
       dep,
       'Normal',
       'ScalingReplicaSet',
-      `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${replicas}`,
+      `Scaled ${replicas > from ? 'up' : 'down'} replica set ${
+        rs.metadata.name
+      } from ${from} to ${replicas}`,
       COMPONENT,
     );
   }
 
-  private rolloutRecreate(dep: K8sObject, newRS: K8sObject, oldRSs: K8sObject[], replicas: number) {
+  private rolloutRecreate(
+    dep: K8sObject,
+    newRS: K8sObject,
+    oldRSs: K8sObject[],
+    replicas: number,
+  ) {
     for (const rs of oldRSs) this.scale(dep, rs, 0);
     // Wait until no pod of an old ReplicaSet exists, then start the new ones.
     const oldUids = new Set(oldRSs.map(rs => rs.metadata.uid));
@@ -204,15 +294,26 @@ export class DeploymentController implements Controller {
     maxUnavailable: number,
   ) {
     const current = (rs: K8sObject) =>
-      this.ctx.cluster.tryGet(this.ctx.resources.replicasets, rs.metadata.namespace, rs.metadata.name) ?? rs;
+      this.ctx.cluster.tryGet(
+        this.ctx.resources.replicasets,
+        rs.metadata.namespace,
+        rs.metadata.name,
+      ) ?? rs;
     // Scale up the new ReplicaSet within maxSurge.
     let nRS = current(newRS);
     if (replicasOf(nRS) > replicas) {
       this.scale(dep, nRS, replicas);
     } else if (replicasOf(nRS) < replicas) {
-      const total = replicasOf(nRS) + oldRSs.reduce((s, rs) => s + replicasOf(current(rs)), 0);
+      const total =
+        replicasOf(nRS) +
+        oldRSs.reduce((s, rs) => s + replicasOf(current(rs)), 0);
       const room = replicas + maxSurge - total;
-      if (room > 0) this.scale(dep, nRS, replicasOf(nRS) + Math.min(room, replicas - replicasOf(nRS)));
+      if (room > 0)
+        this.scale(
+          dep,
+          nRS,
+          replicasOf(nRS) + Math.min(room, replicas - replicasOf(nRS)),
+        );
     }
     nRS = current(newRS);
     // Scale down old ReplicaSets while keeping replicas - maxUnavailable available.
@@ -221,7 +322,8 @@ export class DeploymentController implements Controller {
     if (oldCount === 0) return;
     const allCount = oldCount + replicasOf(nRS);
     const minAvailable = replicas - maxUnavailable;
-    const newUnavailable = replicasOf(nRS) - (nRS.status?.availableReplicas ?? 0);
+    const newUnavailable =
+      replicasOf(nRS) - (nRS.status?.availableReplicas ?? 0);
     let maxScaledDown = allCount - minAvailable - newUnavailable;
     if (maxScaledDown <= 0) return;
     // First old replicas that are not available anyway.
@@ -236,7 +338,11 @@ export class DeploymentController implements Controller {
     // Then available ones, oldest first, down to minAvailable.
     const refreshed = olds.map(current);
     const all = [...refreshed, current(nRS)];
-    const available = all.reduce((s, rs) => s + Math.min(rs.status?.availableReplicas ?? 0, replicasOf(rs)), 0);
+    const available = all.reduce(
+      (s, rs) =>
+        s + Math.min(rs.status?.availableReplicas ?? 0, replicasOf(rs)),
+      0,
+    );
     let budget = Math.min(available - minAvailable, maxScaledDown);
     for (const rs of refreshed) {
       if (budget <= 0) break;
@@ -251,18 +357,45 @@ export class DeploymentController implements Controller {
     const limit = dep.spec?.revisionHistoryLimit ?? 10;
     const { cluster, resources } = this.ctx;
     const idle = oldRSs
-      .map(rs => cluster.tryGet(resources.replicasets, rs.metadata.namespace, rs.metadata.name))
-      .filter((rs): rs is K8sObject => !!rs && replicasOf(rs) === 0 && (rs.status?.replicas ?? 0) === 0 && !rs.metadata.deletionTimestamp)
-      .sort((a, b) => Number(a.metadata.annotations?.[REVISION] ?? 0) - Number(b.metadata.annotations?.[REVISION] ?? 0));
+      .map(rs =>
+        cluster.tryGet(
+          resources.replicasets,
+          rs.metadata.namespace,
+          rs.metadata.name,
+        ),
+      )
+      .filter(
+        (rs): rs is K8sObject =>
+          !!rs &&
+          replicasOf(rs) === 0 &&
+          (rs.status?.replicas ?? 0) === 0 &&
+          !rs.metadata.deletionTimestamp,
+      )
+      .sort(
+        (a, b) =>
+          Number(a.metadata.annotations?.[REVISION] ?? 0) -
+          Number(b.metadata.annotations?.[REVISION] ?? 0),
+      );
     for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
-      cluster.delete(resources.replicasets, rs.metadata.namespace, rs.metadata.name, {});
+      cluster.delete(
+        resources.replicasets,
+        rs.metadata.namespace,
+        rs.metadata.name,
+        {},
+      );
     }
   }
 
-  private syncStatus(dep: K8sObject, newRS: K8sObject | undefined, all: K8sObject[], maxUnavailable = 0) {
+  private syncStatus(
+    dep: K8sObject,
+    newRS: K8sObject | undefined,
+    all: K8sObject[],
+    maxUnavailable = 0,
+  ) {
     const now = this.ctx.clock.now();
     const nowIso = isoSeconds(now);
-    const sum = (f: (rs: K8sObject) => number) => all.reduce((s, rs) => s + f(rs), 0);
+    const sum = (f: (rs: K8sObject) => number) =>
+      all.reduce((s, rs) => s + f(rs), 0);
     const replicas = replicasOf(dep);
     const statusReplicas = sum(rs => rs.status?.replicas ?? 0);
     const updated = newRS?.status?.replicas ?? 0;
@@ -274,12 +407,30 @@ export class DeploymentController implements Controller {
     conditions = setCondition(
       conditions,
       available >= replicas - maxUnavailable
-        ? { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }
-        : { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' },
+        ? {
+            type: 'Available',
+            status: 'True',
+            reason: 'MinimumReplicasAvailable',
+            message: 'Deployment has minimum availability.',
+          }
+        : {
+            type: 'Available',
+            status: 'False',
+            reason: 'MinimumReplicasUnavailable',
+            message: 'Deployment does not have minimum availability.',
+          },
       nowIso,
-    ).map(c => (c.type === 'Available' ? { ...c, lastUpdateTime: c.lastUpdateTime ?? nowIso } : c));
+    ).map(c =>
+      c.type === 'Available'
+        ? { ...c, lastUpdateTime: c.lastUpdateTime ?? nowIso }
+        : c,
+    );
     const complete =
-      !!newRS && updated === replicas && replicasOf(newRS) === replicas && available >= replicas && statusReplicas === replicas;
+      !!newRS &&
+      updated === replicas &&
+      replicasOf(newRS) === replicas &&
+      available >= replicas &&
+      statusReplicas === replicas;
     const progressed =
       (previous.updatedReplicas ?? 0) !== updated ||
       (previous.availableReplicas ?? 0) !== available ||
@@ -296,10 +447,18 @@ export class DeploymentController implements Controller {
         status: 'True',
         reason: 'NewReplicaSetAvailable',
         message: `ReplicaSet "${newRS.metadata.name}" has successfully progressed.`,
-        lastUpdateTime: oldProgressing?.reason === 'NewReplicaSetAvailable' ? oldProgressing.lastUpdateTime : nowIso,
+        lastUpdateTime:
+          oldProgressing?.reason === 'NewReplicaSetAvailable'
+            ? oldProgressing.lastUpdateTime
+            : nowIso,
       };
-    } else if (progressed || !oldProgressing || oldProgressing.reason === 'NewReplicaSetAvailable') {
-      const created = newRS.metadata.creationTimestamp === nowIso && updated === 0;
+    } else if (
+      progressed ||
+      !oldProgressing ||
+      oldProgressing.reason === 'NewReplicaSetAvailable'
+    ) {
+      const created =
+        newRS.metadata.creationTimestamp === nowIso && updated === 0;
       progressing = {
         type: 'Progressing',
         status: 'True',
@@ -312,8 +471,16 @@ export class DeploymentController implements Controller {
     } else {
       progressing = oldProgressing;
       const deadline = dep.spec?.progressDeadlineSeconds;
-      const since = Date.parse(oldProgressing.lastUpdateTime ?? oldProgressing.lastTransitionTime ?? nowIso);
-      if (deadline !== undefined && oldProgressing.status === 'True' && since + deadline * 1000 <= now) {
+      const since = Date.parse(
+        oldProgressing.lastUpdateTime ??
+          oldProgressing.lastTransitionTime ??
+          nowIso,
+      );
+      if (
+        deadline !== undefined &&
+        oldProgressing.status === 'True' &&
+        since + deadline * 1000 <= now
+      ) {
         progressing = {
           type: 'Progressing',
           status: 'False',
@@ -321,7 +488,13 @@ export class DeploymentController implements Controller {
           message: `ReplicaSet "${newRS.metadata.name}" has timed out progressing.`,
           lastUpdateTime: nowIso,
         };
-        this.ctx.cluster.recordEvent(dep, 'Warning', 'ProgressDeadlineExceeded', `Deployment "${dep.metadata.name}" has timed out progressing.`, COMPONENT);
+        this.ctx.cluster.recordEvent(
+          dep,
+          'Warning',
+          'ProgressDeadlineExceeded',
+          `Deployment "${dep.metadata.name}" has timed out progressing.`,
+          COMPONENT,
+        );
       }
     }
     if (progressing) conditions = setCondition(conditions, progressing, nowIso);
@@ -333,9 +506,17 @@ export class DeploymentController implements Controller {
       availableReplicas: available,
       unavailableReplicas: Math.max(0, total - available),
       conditions,
-      ...(previous.collisionCount !== undefined ? { collisionCount: previous.collisionCount } : {}),
+      ...(previous.collisionCount !== undefined
+        ? { collisionCount: previous.collisionCount }
+        : {}),
     };
-    for (const key of ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas']) {
+    for (const key of [
+      'replicas',
+      'updatedReplicas',
+      'readyReplicas',
+      'availableReplicas',
+      'unavailableReplicas',
+    ]) {
       if (status[key] === 0) delete status[key];
     }
     this.writeStatus(dep, status);
@@ -347,12 +528,23 @@ export class DeploymentController implements Controller {
     this.deadlineTimers.get(uid)?.();
     this.deadlineTimers.delete(uid);
     const deadline = dep.spec?.progressDeadlineSeconds;
-    if (complete || deadline === undefined || !progressing || progressing.status !== 'True') return;
-    const since = Date.parse(progressing.lastUpdateTime ?? progressing.lastTransitionTime);
+    if (
+      complete ||
+      deadline === undefined ||
+      !progressing ||
+      progressing.status !== 'True'
+    )
+      return;
+    const since = Date.parse(
+      progressing.lastUpdateTime ?? progressing.lastTransitionTime,
+    );
     const due = since + deadline * 1000 - this.ctx.clock.now();
     this.deadlineTimers.set(
       uid,
-      this.ctx.clock.setTimeout(() => this.enqueue(dep.metadata.namespace!, dep.metadata.name), Math.max(0, due) + 1),
+      this.ctx.clock.setTimeout(
+        () => this.enqueue(dep.metadata.namespace!, dep.metadata.name),
+        Math.max(0, due) + 1,
+      ),
     );
   }
 

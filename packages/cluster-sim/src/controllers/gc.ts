@@ -20,8 +20,14 @@ export class GarbageCollector implements Controller {
   onEvent(event: StoreEvent) {
     const o = event.object;
     const finalizers = o.metadata.finalizers ?? [];
-    if (event.type !== 'DELETED' && o.metadata.deletionTimestamp && (finalizers.includes(FOREGROUND) || finalizers.includes(ORPHAN))) {
-      const id = `${event.key}|${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    if (
+      event.type !== 'DELETED' &&
+      o.metadata.deletionTimestamp &&
+      (finalizers.includes(FOREGROUND) || finalizers.includes(ORPHAN))
+    ) {
+      const id = `${event.key}|${o.metadata.namespace ?? ''}/${
+        o.metadata.name
+      }`;
       this.waiting.add(id);
       this.enqueue(id);
     }
@@ -35,7 +41,9 @@ export class GarbageCollector implements Controller {
   }
 
   private resourceFor(key: string): ResourceType | undefined {
-    return this.ctx.cluster.registry.resources.find(r => this.ctx.cluster.key(r) === key);
+    return this.ctx.cluster.registry.resources.find(
+      r => this.ctx.cluster.key(r) === key,
+    );
   }
 
   private process(id: string) {
@@ -45,7 +53,8 @@ export class GarbageCollector implements Controller {
     const name = path.slice(slash + 1);
     const resource = this.resourceFor(key);
     const { cluster } = this.ctx;
-    const owner: K8sObject | undefined = resource && cluster.tryGet(resource, namespace, name);
+    const owner: K8sObject | undefined =
+      resource && cluster.tryGet(resource, namespace, name);
     if (!resource || !owner || !owner.metadata.deletionTimestamp) {
       this.waiting.delete(id);
       return;
@@ -53,29 +62,50 @@ export class GarbageCollector implements Controller {
     const finalizers = owner.metadata.finalizers ?? [];
     const dependents = cluster.dependentsOf(owner);
     if (finalizers.includes(ORPHAN)) {
-      for (const dep of dependents) cluster.dropOwnerReference(dep.resource, dep.object, owner.metadata.uid!);
+      for (const dep of dependents)
+        cluster.dropOwnerReference(
+          dep.resource,
+          dep.object,
+          owner.metadata.uid!,
+        );
       cluster.removeFinalizer(resource, owner, ORPHAN);
     }
     if (finalizers.includes(FOREGROUND)) {
       const blocking = dependents.filter(d =>
-        d.object.metadata.ownerReferences?.some(r => r.uid === owner.metadata.uid && r.blockOwnerDeletion),
+        d.object.metadata.ownerReferences?.some(
+          r => r.uid === owner.metadata.uid && r.blockOwnerDeletion,
+        ),
       );
       for (const dep of dependents) {
         if (!dep.object.metadata.deletionTimestamp) {
-          cluster.delete(dep.resource, dep.object.metadata.namespace, dep.object.metadata.name, {
-            propagationPolicy: 'Foreground',
-          });
+          cluster.delete(
+            dep.resource,
+            dep.object.metadata.namespace,
+            dep.object.metadata.name,
+            {
+              propagationPolicy: 'Foreground',
+            },
+          );
         }
       }
       const left = blocking.filter(d =>
-        cluster.tryGet(d.resource, d.object.metadata.namespace, d.object.metadata.name),
+        cluster.tryGet(
+          d.resource,
+          d.object.metadata.namespace,
+          d.object.metadata.name,
+        ),
       );
       if (left.length === 0) {
         cluster.removeFinalizer(resource, owner, FOREGROUND);
       }
     }
     const after = cluster.tryGet(resource, namespace, name);
-    if (!after || !(after.metadata.finalizers ?? []).some(f => f === FOREGROUND || f === ORPHAN)) {
+    if (
+      !after ||
+      !(after.metadata.finalizers ?? []).some(
+        f => f === FOREGROUND || f === ORPHAN,
+      )
+    ) {
       this.waiting.delete(id);
     }
   }
@@ -89,10 +119,18 @@ export class NamespaceController implements Controller {
 
   onEvent(event: StoreEvent) {
     const o = event.object;
-    if (event.key === 'core/namespaces' && event.type !== 'DELETED' && o.metadata.deletionTimestamp) {
+    if (
+      event.key === 'core/namespaces' &&
+      event.type !== 'DELETED' &&
+      o.metadata.deletionTimestamp
+    ) {
       this.terminating.add(o.metadata.name);
       this.enqueue(o.metadata.name);
-    } else if (event.type === 'DELETED' && o.metadata.namespace && this.terminating.has(o.metadata.namespace)) {
+    } else if (
+      event.type === 'DELETED' &&
+      o.metadata.namespace &&
+      this.terminating.has(o.metadata.namespace)
+    ) {
       this.enqueue(o.metadata.namespace);
     }
   }
@@ -114,11 +152,20 @@ export class NamespaceController implements Controller {
       for (const obj of cluster.store.list(cluster.key(resource), name)) {
         left++;
         if (!obj.metadata.deletionTimestamp) {
-          cluster.delete(resource, name, obj.metadata.name, { propagationPolicy: 'Background' });
+          cluster.delete(resource, name, obj.metadata.name, {
+            propagationPolicy: 'Background',
+          });
         }
       }
     }
-    if (left === 0 || cluster.registry.resources.every(r => !r.namespaced || cluster.store.list(cluster.key(r), name).length === 0)) {
+    if (
+      left === 0 ||
+      cluster.registry.resources.every(
+        r =>
+          !r.namespaced ||
+          cluster.store.list(cluster.key(r), name).length === 0,
+      )
+    ) {
       cluster.removeNow(resources.namespaces, ns);
       this.terminating.delete(name);
     }

@@ -1,5 +1,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import type { ContainerContext, EmulatedContainer, ScriptedStep } from '../contracts';
+import type {
+  ContainerContext,
+  EmulatedContainer,
+  ScriptedStep,
+} from '../contracts';
 import type { K8sObject, StoreEvent } from '../store/ObjectStore';
 import { isoSeconds } from '../store/Cluster';
 import type { ContainerLog } from '../store/logs';
@@ -74,7 +78,9 @@ function containerId(uid: string, name: string, restart: number) {
 function imageId(image: string) {
   const h = fnv32a(image).toString(16).padStart(8, '0');
   const ref = image.split(':')[0];
-  return `${ref.includes('/') ? ref : `docker.io/library/${ref}`}@sha256:${h.repeat(8)}`;
+  return `${
+    ref.includes('/') ? ref : `docker.io/library/${ref}`
+  }@sha256:${h.repeat(8)}`;
 }
 
 /**
@@ -88,7 +94,10 @@ export class Kubelet implements Controller {
   private readonly ipCounters = new Map<string, number>();
   private readonly pulled = new Set<string>();
 
-  constructor(private readonly ctx: ControllerContext, private readonly options: { accessLogIntervalMs?: number } = {}) {}
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly options: { accessLogIntervalMs?: number } = {},
+  ) {}
 
   onEvent(event: StoreEvent) {
     if (event.key !== 'core/pods') return;
@@ -99,7 +108,9 @@ export class Kubelet implements Controller {
     }
     if (!pod.spec?.nodeName) return;
     const { namespace, name, uid } = pod.metadata;
-    this.ctx.queue.add(`kubelet:${uid}`, () => this.sync(namespace!, name, uid!));
+    this.ctx.queue.add(`kubelet:${uid}`, () =>
+      this.sync(namespace!, name, uid!),
+    );
   }
 
   /** Called by the API layer when a pod leaves storage. */
@@ -124,7 +135,10 @@ export class Kubelet implements Controller {
    * pod (one per container, its filesystem kept across execs). An error
    * message when the container is not running.
    */
-  containerFor(pod: K8sObject, containerName: string): EmulatedContainer | string {
+  containerFor(
+    pod: K8sObject,
+    containerName: string,
+  ): EmulatedContainer | string {
     const run = this.runs.get(pod.metadata.uid!);
     const c = run?.containers.get(containerName);
     if (!run || !c) return `container not found ("${containerName}")`;
@@ -135,13 +149,19 @@ export class Kubelet implements Controller {
     }
     let emulated = run.emulated.get(containerName);
     if (!emulated) {
-      emulated = this.ctx.behaviours.createEmulatedContainer(this.contextFor(pod, run, c));
+      emulated = this.ctx.behaviours.createEmulatedContainer(
+        this.contextFor(pod, run, c),
+      );
       run.emulated.set(containerName, emulated);
     }
     return emulated;
   }
 
-  private contextFor(pod: K8sObject, run: PodRun, c: ContainerRun): ContainerContext {
+  private contextFor(
+    pod: K8sObject,
+    run: PodRun,
+    c: ContainerRun,
+  ): ContainerContext {
     const { cluster, clock, behaviours } = this.ctx;
     const namespace = run.namespace;
     return {
@@ -157,17 +177,23 @@ export class Kubelet implements Controller {
       async httpRequest(request) {
         let url: URL;
         try {
-          url = new URL(request.url.includes('://') ? request.url : `http://${request.url}`);
+          url = new URL(
+            request.url.includes('://') ? request.url : `http://${request.url}`,
+          );
         } catch {
           return undefined;
         }
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+        if (url.protocol !== 'http:' && url.protocol !== 'https:')
+          return undefined;
         const host = resolveHost(cluster, url.hostname, namespace);
         if (!host) return undefined;
         const response = behaviours.traffic.request(buildWorld(cluster), {
           host,
           path: `${url.pathname}${url.search}`,
-          headers: { ...request.headers, 'x-sim-source': `${namespace}/${run.name}` },
+          headers: {
+            ...request.headers,
+            'x-sim-source': `${namespace}/${run.name}`,
+          },
         });
         if (!response) return undefined;
         return {
@@ -175,7 +201,9 @@ export class Kubelet implements Controller {
           headers: {
             'content-type': 'text/plain; charset=utf-8',
             server: 'istio-envoy',
-            'x-envoy-upstream-service-time': String(Math.round(response.latencyMs)),
+            'x-envoy-upstream-service-time': String(
+              Math.round(response.latencyMs),
+            ),
             ...(response.version ? { 'x-sim-version': response.version } : {}),
           },
           body: response.body,
@@ -198,25 +226,46 @@ export class Kubelet implements Controller {
       for (const svc of cluster.store.list('core/services', namespace)) {
         const prefix = svc.metadata.name.toUpperCase().replace(/-/g, '_');
         const port = svc.spec?.ports?.[0]?.port;
-        if (!svc.spec?.clusterIP || svc.spec.clusterIP === 'None' || port === undefined) continue;
+        if (
+          !svc.spec?.clusterIP ||
+          svc.spec.clusterIP === 'None' ||
+          port === undefined
+        )
+          continue;
         env[`${prefix}_SERVICE_HOST`] = svc.spec.clusterIP;
         env[`${prefix}_SERVICE_PORT`] = String(port);
       }
     }
-    const configValue = (kind: 'configmaps' | 'secrets', name: string, key: string): string | undefined => {
+    const configValue = (
+      kind: 'configmaps' | 'secrets',
+      name: string,
+      key: string,
+    ): string | undefined => {
       const obj = cluster.store.get(`core/${kind}`, namespace, name);
       if (!obj) return undefined;
       if (kind === 'secrets') {
         const raw = obj.data?.[key];
-        return raw === undefined ? undefined : Buffer.from(raw, 'base64').toString('utf8');
+        return raw === undefined
+          ? undefined
+          : Buffer.from(raw, 'base64').toString('utf8');
       }
       return obj.data?.[key];
     };
     for (const from of spec?.envFrom ?? []) {
       const prefix = from.prefix ?? '';
       let source: K8sObject | undefined;
-      if (from.configMapRef) source = cluster.store.get('core/configmaps', namespace, from.configMapRef.name);
-      else if (from.secretRef) source = cluster.store.get('core/secrets', namespace, from.secretRef.name);
+      if (from.configMapRef)
+        source = cluster.store.get(
+          'core/configmaps',
+          namespace,
+          from.configMapRef.name,
+        );
+      else if (from.secretRef)
+        source = cluster.store.get(
+          'core/secrets',
+          namespace,
+          from.secretRef.name,
+        );
       for (const [key, value] of Object.entries(source?.data ?? {})) {
         env[`${prefix}${key}`] = from.secretRef
           ? Buffer.from(String(value), 'base64').toString('utf8')
@@ -226,28 +275,48 @@ export class Kubelet implements Controller {
     for (const e of spec?.env ?? []) {
       if (!e?.name) continue;
       if (e.value !== undefined) {
-        env[e.name] = String(e.value).replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v) => env[v] ?? m);
+        env[e.name] = String(e.value).replace(
+          /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g,
+          (m, v) => env[v] ?? m,
+        );
         continue;
       }
       const vf = e.valueFrom ?? {};
       let value: string | undefined;
       if (vf.fieldRef?.fieldPath) {
         const path: string = vf.fieldRef.fieldPath;
-        const labelMatch = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
-        if (labelMatch) value = (pod.metadata as any)[labelMatch[1]]?.[labelMatch[2]];
+        const labelMatch = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(
+          path,
+        );
+        if (labelMatch)
+          value = (pod.metadata as any)[labelMatch[1]]?.[labelMatch[2]];
         else if (path === 'metadata.name') value = pod.metadata.name;
         else if (path === 'metadata.namespace') value = namespace;
         else if (path === 'metadata.uid') value = pod.metadata.uid;
         else if (path === 'spec.nodeName') value = pod.spec?.nodeName;
-        else if (path === 'spec.serviceAccountName') value = pod.spec?.serviceAccountName;
-        else if (path === 'status.podIP') value = this.runs.get(pod.metadata.uid!)?.podIp;
-        else if (path === 'status.hostIP') value = this.runs.get(pod.metadata.uid!)?.hostIp;
+        else if (path === 'spec.serviceAccountName')
+          value = pod.spec?.serviceAccountName;
+        else if (path === 'status.podIP')
+          value = this.runs.get(pod.metadata.uid!)?.podIp;
+        else if (path === 'status.hostIP')
+          value = this.runs.get(pod.metadata.uid!)?.hostIp;
       } else if (vf.configMapKeyRef) {
-        value = configValue('configmaps', vf.configMapKeyRef.name, vf.configMapKeyRef.key);
+        value = configValue(
+          'configmaps',
+          vf.configMapKeyRef.name,
+          vf.configMapKeyRef.key,
+        );
       } else if (vf.secretKeyRef) {
-        value = configValue('secrets', vf.secretKeyRef.name, vf.secretKeyRef.key);
+        value = configValue(
+          'secrets',
+          vf.secretKeyRef.name,
+          vf.secretKeyRef.key,
+        );
       } else if (vf.resourceFieldRef) {
-        const c = (pod.spec?.containers ?? []).find((x: any) => x.name === (vf.resourceFieldRef.containerName ?? spec?.name));
+        const c = (pod.spec?.containers ?? []).find(
+          (x: any) =>
+            x.name === (vf.resourceFieldRef.containerName ?? spec?.name),
+        );
         const [kind, res] = String(vf.resourceFieldRef.resource).split('.');
         value = c?.resources?.[kind]?.[res];
       }
@@ -259,7 +328,11 @@ export class Kubelet implements Controller {
   // ---------------------------------------------------------------- lifecycle
 
   private sync(namespace: string, name: string, uid: string) {
-    const pod = this.ctx.cluster.tryGet(this.ctx.resources.pods, namespace, name);
+    const pod = this.ctx.cluster.tryGet(
+      this.ctx.resources.pods,
+      namespace,
+      name,
+    );
     if (!pod || pod.metadata.uid !== uid || !pod.spec?.nodeName) return;
     let run = this.runs.get(uid);
     if (!run) {
@@ -279,7 +352,10 @@ export class Kubelet implements Controller {
 
   private allocateIp(node: string): string {
     const nodes = this.ctx.cluster.store.list('core/nodes');
-    const index = Math.max(0, nodes.findIndex(n => n.metadata.name === node));
+    const index = Math.max(
+      0,
+      nodes.findIndex(n => n.metadata.name === node),
+    );
     const next = (this.ipCounters.get(node) ?? 1) + 1;
     this.ipCounters.set(node, next > 250 ? 2 : next);
     return `10.244.${index}.${next}`;
@@ -287,10 +363,18 @@ export class Kubelet implements Controller {
 
   private hostIpOf(node: string): string {
     const n = this.ctx.cluster.store.get('core/nodes', undefined, node);
-    const address = (n?.status?.addresses ?? []).find((a: any) => a.type === 'InternalIP')?.address;
+    const address = (n?.status?.addresses ?? []).find(
+      (a: any) => a.type === 'InternalIP',
+    )?.address;
     if (address) return address;
     const nodes = this.ctx.cluster.store.list('core/nodes');
-    return `192.168.49.${10 + Math.max(0, nodes.findIndex(x => x.metadata.name === node))}`;
+    return `192.168.49.${
+      10 +
+      Math.max(
+        0,
+        nodes.findIndex(x => x.metadata.name === node),
+      )
+    }`;
   }
 
   private start(pod: K8sObject): PodRun {
@@ -316,10 +400,20 @@ export class Kubelet implements Controller {
     this.runs.set(run.uid, run);
     const hasInit = (pod.spec?.initContainers ?? []).length > 0;
     for (const spec of pod.spec?.initContainers ?? []) {
-      run.containers.set(spec.name, this.newContainer(spec, 'init', 'PodInitializing'));
+      run.containers.set(
+        spec.name,
+        this.newContainer(spec, 'init', 'PodInitializing'),
+      );
     }
     for (const spec of pod.spec?.containers ?? []) {
-      run.containers.set(spec.name, this.newContainer(spec, 'main', hasInit ? 'PodInitializing' : 'ContainerCreating'));
+      run.containers.set(
+        spec.name,
+        this.newContainer(
+          spec,
+          'main',
+          hasInit ? 'PodInitializing' : 'ContainerCreating',
+        ),
+      );
     }
     this.writeStatus(run);
     const steps = run.scripted ? this.scriptSteps(pod) : undefined;
@@ -327,24 +421,48 @@ export class Kubelet implements Controller {
     return run;
   }
 
-  private newContainer(spec: any, kind: ContainerKind, waitingReason: string): ContainerRun {
-    return { name: spec.name, kind, spec, state: 'waiting', waitingReason, restartCount: 0, ready: false, created: false };
+  private newContainer(
+    spec: any,
+    kind: ContainerKind,
+    waitingReason: string,
+  ): ContainerRun {
+    return {
+      name: spec.name,
+      kind,
+      spec,
+      state: 'waiting',
+      waitingReason,
+      restartCount: 0,
+      ready: false,
+      created: false,
+    };
   }
 
   private scriptSteps(pod: K8sObject): ScriptedStep[] {
     try {
       const configMaps = new Map<string, Record<string, string>>();
-      for (const cm of this.ctx.cluster.store.list('core/configmaps', pod.metadata.namespace)) {
+      for (const cm of this.ctx.cluster.store.list(
+        'core/configmaps',
+        pod.metadata.namespace,
+      )) {
         configMaps.set(cm.metadata.name, { ...(cm.data ?? {}) });
       }
-      return this.ctx.behaviours.scriptPod(pod as unknown as V1Pod, { configMaps });
+      return this.ctx.behaviours.scriptPod(pod as unknown as V1Pod, {
+        configMaps,
+      });
     } catch (error) {
-      this.ctx.queue.onError(error as Error, `scriptPod ${pod.metadata.namespace}/${pod.metadata.name}`);
+      this.ctx.queue.onError(
+        error as Error,
+        `scriptPod ${pod.metadata.namespace}/${pod.metadata.name}`,
+      );
       return [];
     }
   }
 
-  private stepFor(steps: ScriptedStep[] | undefined, name: string): ScriptedStep {
+  private stepFor(
+    steps: ScriptedStep[] | undefined,
+    name: string,
+  ): ScriptedStep {
     return (
       steps?.find(s => s.container === name) ?? {
         container: name,
@@ -365,13 +483,30 @@ export class Kubelet implements Controller {
   }
 
   private currentPod(run: PodRun): K8sObject | undefined {
-    const pod = this.ctx.cluster.tryGet(this.ctx.resources.pods, run.namespace, run.name);
+    const pod = this.ctx.cluster.tryGet(
+      this.ctx.resources.pods,
+      run.namespace,
+      run.name,
+    );
     return pod && pod.metadata.uid === run.uid ? pod : undefined;
   }
 
-  private event(run: PodRun, type: 'Normal' | 'Warning', reason: string, message: string) {
+  private event(
+    run: PodRun,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ) {
     const pod = this.currentPod(run);
-    if (pod) this.ctx.cluster.recordEvent(pod, type, reason, message, COMPONENT, run.node);
+    if (pod)
+      this.ctx.cluster.recordEvent(
+        pod,
+        type,
+        reason,
+        message,
+        COMPONENT,
+        run.node,
+      );
   }
 
   private annotation(pod: K8sObject, key: string): string | undefined {
@@ -379,12 +514,21 @@ export class Kubelet implements Controller {
   }
 
   /** Pull (or find) the image, create and start the container, then call `started`. */
-  private startContainer(run: PodRun, pod: K8sObject, c: ContainerRun, started: () => void) {
+  private startContainer(
+    run: PodRun,
+    pod: K8sObject,
+    c: ContainerRun,
+    started: () => void,
+  ) {
     const image = String(c.spec?.image ?? '');
     const pullPolicy = c.spec?.imagePullPolicy ?? 'IfNotPresent';
-    const present = this.pulled.has(`${run.node}/${image}`) && pullPolicy !== 'Always';
+    const present =
+      this.pulled.has(`${run.node}/${image}`) && pullPolicy !== 'Always';
     const seed = `${run.uid}/${c.name}/${c.restartCount}`;
-    if (this.annotation(pod, SIM_POD_ANNOTATIONS.imagePullError) === 'true' && c.kind !== 'ephemeral') {
+    if (
+      this.annotation(pod, SIM_POD_ANNOTATIONS.imagePullError) === 'true' &&
+      c.kind !== 'ephemeral'
+    ) {
       this.event(run, 'Normal', 'Pulling', `Pulling image "${image}"`);
       this.later(run, 800, () => {
         const message = `Failed to pull image "${image}": rpc error: code = NotFound desc = failed to pull and unpack image "${image}": not found`;
@@ -394,7 +538,12 @@ export class Kubelet implements Controller {
         c.waitingMessage = message;
         this.writeStatus(run);
         this.later(run, 1000, () => {
-          this.event(run, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
+          this.event(
+            run,
+            'Normal',
+            'BackOff',
+            `Back-off pulling image "${image}"`,
+          );
           this.event(run, 'Warning', 'Failed', 'Error: ImagePullBackOff');
           c.waitingReason = 'ImagePullBackOff';
           c.waitingMessage = `Back-off pulling image "${image}"`;
@@ -405,7 +554,12 @@ export class Kubelet implements Controller {
     }
     const pullMs = present ? 0 : 600 + Math.round(jitter(seed) * 1400);
     if (present) {
-      this.event(run, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+      this.event(
+        run,
+        'Normal',
+        'Pulled',
+        `Container image "${image}" already present on machine`,
+      );
     } else {
       this.event(run, 'Normal', 'Pulling', `Pulling image "${image}"`);
     }
@@ -414,7 +568,12 @@ export class Kubelet implements Controller {
         this.pulled.add(`${run.node}/${image}`);
         const seconds = (pullMs / 1000).toFixed(3);
         const size = 40_000_000 + (fnv32a(image) % 200_000_000);
-        this.event(run, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${seconds}s (${seconds}s including waiting). Image size: ${size} bytes.`);
+        this.event(
+          run,
+          'Normal',
+          'Pulled',
+          `Successfully pulled image "${image}" in ${seconds}s (${seconds}s including waiting). Image size: ${size} bytes.`,
+        );
       }
       this.event(run, 'Normal', 'Created', `Created container: ${c.name}`);
       this.event(run, 'Normal', 'Started', `Started container ${c.name}`);
@@ -428,7 +587,13 @@ export class Kubelet implements Controller {
     });
   }
 
-  private finishContainer(run: PodRun, c: ContainerRun, exitCode: number, reason?: string, at?: number) {
+  private finishContainer(
+    run: PodRun,
+    c: ContainerRun,
+    exitCode: number,
+    reason?: string,
+    at?: number,
+  ) {
     c.state = 'terminated';
     c.ready = false;
     c.terminated = {
@@ -442,7 +607,12 @@ export class Kubelet implements Controller {
   }
 
   /** Plays a scripted step: its lines at their times, then its exit. */
-  private playStep(run: PodRun, c: ContainerRun, step: ScriptedStep, done: (exitCode: number) => void) {
+  private playStep(
+    run: PodRun,
+    c: ContainerRun,
+    step: ScriptedStep,
+    done: (exitCode: number) => void,
+  ) {
     const lines = step.lines;
     const total = lines.length;
     let i = 0;
@@ -460,11 +630,18 @@ export class Kubelet implements Controller {
       flush(Math.min(elapsed, step.durationMs));
       if (elapsed >= step.durationMs) {
         flush(Number.POSITIVE_INFINITY);
-        this.finishContainer(run, c, step.exitCode, step.reason, start + step.durationMs);
+        this.finishContainer(
+          run,
+          c,
+          step.exitCode,
+          step.reason,
+          start + step.durationMs,
+        );
         done(step.exitCode);
         return;
       }
-      const nextAt = i < total ? Math.min(lines[i].atMs, step.durationMs) : step.durationMs;
+      const nextAt =
+        i < total ? Math.min(lines[i].atMs, step.durationMs) : step.durationMs;
       this.later(run, Math.max(nextAt - elapsed, 20), pump);
     };
     pump();
@@ -474,7 +651,12 @@ export class Kubelet implements Controller {
     return Math.min(300_000, 10_000 * 2 ** Math.max(0, c.restartCount - 1));
   }
 
-  private runInit(run: PodRun, pod: K8sObject, index: number, steps: ScriptedStep[] | undefined) {
+  private runInit(
+    run: PodRun,
+    pod: K8sObject,
+    index: number,
+    steps: ScriptedStep[] | undefined,
+  ) {
     const inits: any[] = pod.spec?.initContainers ?? [];
     if (index >= inits.length) {
       run.initialized = true;
@@ -482,7 +664,9 @@ export class Kubelet implements Controller {
       return;
     }
     const c = run.containers.get(inits[index].name)!;
-    const step = run.scripted ? this.stepFor(steps, c.name) : { container: c.name, lines: [], durationMs: 800, exitCode: 0 };
+    const step = run.scripted
+      ? this.stepFor(steps, c.name)
+      : { container: c.name, lines: [], durationMs: 800, exitCode: 0 };
     this.writeStatus(run);
     this.startContainer(run, pod, c, () => {
       this.writeStatus(run);
@@ -496,48 +680,80 @@ export class Kubelet implements Controller {
           this.writeStatus(run);
           return;
         }
-        this.scheduleRestart(run, c, () => this.runInit(run, pod, index, steps));
+        this.scheduleRestart(run, c, () =>
+          this.runInit(run, pod, index, steps),
+        );
       });
     });
   }
 
   private scheduleRestart(run: PodRun, c: ContainerRun, again: () => void) {
-    const delay = this.restartBackoff({ ...c, restartCount: c.restartCount + 1 });
+    const delay = this.restartBackoff({
+      ...c,
+      restartCount: c.restartCount + 1,
+    });
     c.lastTerminated = c.terminated;
     c.terminated = undefined;
     c.state = 'waiting';
     c.waitingReason = 'CrashLoopBackOff';
-    c.waitingMessage = `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${run.name}_${run.namespace}(${run.uid})`;
+    c.waitingMessage = `back-off ${Math.round(
+      delay / 1000,
+    )}s restarting failed container=${c.name} pod=${run.name}_${
+      run.namespace
+    }(${run.uid})`;
     c.restartCount++;
-    this.event(run, 'Warning', 'BackOff', 'Back-off restarting failed container ' + `${c.name} in pod ${run.name}_${run.namespace}(${run.uid})`);
+    this.event(
+      run,
+      'Warning',
+      'BackOff',
+      'Back-off restarting failed container ' +
+        `${c.name} in pod ${run.name}_${run.namespace}(${run.uid})`,
+    );
     this.writeStatus(run);
     this.later(run, delay, again);
   }
 
-  private startMains(run: PodRun, pod: K8sObject, steps: ScriptedStep[] | undefined) {
+  private startMains(
+    run: PodRun,
+    pod: K8sObject,
+    steps: ScriptedStep[] | undefined,
+  ) {
     const mains = [...run.containers.values()].filter(c => c.kind === 'main');
     for (const c of mains) {
-      if (c.waitingReason === 'PodInitializing') c.waitingReason = 'ContainerCreating';
+      if (c.waitingReason === 'PodInitializing')
+        c.waitingReason = 'ContainerCreating';
     }
     this.writeStatus(run);
     for (const c of mains) {
-      if (run.scripted) this.runScriptedMain(run, pod, c, this.stepFor(steps, c.name));
+      if (run.scripted)
+        this.runScriptedMain(run, pod, c, this.stepFor(steps, c.name));
       else this.runService(run, pod, c);
     }
   }
 
-  private runScriptedMain(run: PodRun, pod: K8sObject, c: ContainerRun, step: ScriptedStep) {
+  private runScriptedMain(
+    run: PodRun,
+    pod: K8sObject,
+    c: ContainerRun,
+    step: ScriptedStep,
+  ) {
     this.startContainer(run, pod, c, () => {
       run.phase = 'Running';
       this.writeStatus(run);
       this.playStep(run, c, step, code => {
         if (code !== 0 && pod.spec?.restartPolicy === 'OnFailure') {
-          this.scheduleRestart(run, c, () => this.runScriptedMain(run, pod, c, step));
+          this.scheduleRestart(run, c, () =>
+            this.runScriptedMain(run, pod, c, step),
+          );
           return;
         }
-        const mains = [...run.containers.values()].filter(x => x.kind === 'main');
+        const mains = [...run.containers.values()].filter(
+          x => x.kind === 'main',
+        );
         if (mains.every(x => x.state === 'terminated')) {
-          run.phase = mains.every(x => x.terminated?.exitCode === 0) ? 'Succeeded' : 'Failed';
+          run.phase = mains.every(x => x.terminated?.exitCode === 0)
+            ? 'Succeeded'
+            : 'Failed';
         }
         this.writeStatus(run);
       });
@@ -551,12 +767,21 @@ export class Kubelet implements Controller {
       const lines = startupLines(pod, c.spec, started);
       const bootMs = lines.length ? lines[lines.length - 1].atMs : 0;
       for (const line of lines) {
-        this.later(run, line.atMs, () => c.state === 'running' && c.log?.append(started + line.atMs, line.text));
+        this.later(
+          run,
+          line.atMs,
+          () =>
+            c.state === 'running' &&
+            c.log?.append(started + line.atMs, line.text),
+        );
       }
       this.writeStatus(run);
       if (this.annotation(pod, SIM_POD_ANNOTATIONS.crashLoop) === 'true') {
         this.later(run, bootMs + 200, () => {
-          c.log?.append(this.ctx.clock.now(), 'Exception in application startup: java.lang.IllegalStateException: required configuration "database.url" is missing');
+          c.log?.append(
+            this.ctx.clock.now(),
+            'Exception in application startup: java.lang.IllegalStateException: required configuration "database.url" is missing',
+          );
           this.finishContainer(run, c, 1, 'Error');
           this.writeStatus(run);
           this.scheduleRestart(run, c, () => this.runService(run, pod, c));
@@ -564,11 +789,18 @@ export class Kubelet implements Controller {
         return;
       }
       const probe = c.spec?.readinessProbe;
-      const readyAfter = probe ? Math.max(bootMs, (probe.initialDelaySeconds ?? 0) * 1000) + 500 : 0;
+      const readyAfter = probe
+        ? Math.max(bootMs, (probe.initialDelaySeconds ?? 0) * 1000) + 500
+        : 0;
       if (this.annotation(pod, SIM_POD_ANNOTATIONS.neverReady) === 'true') {
         const period = (probe?.periodSeconds ?? 10) * 1000;
         const fail = () => {
-          this.event(run, 'Warning', 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503');
+          this.event(
+            run,
+            'Warning',
+            'Unhealthy',
+            'Readiness probe failed: HTTP probe failed with statuscode: 503',
+          );
           this.later(run, period, fail);
         };
         this.later(run, readyAfter || bootMs, fail);
@@ -583,13 +815,26 @@ export class Kubelet implements Controller {
     });
   }
 
-  private behaviourOf(pod: K8sObject): { errorRatio: number; latencyMs: number } {
+  private behaviourOf(pod: K8sObject): {
+    errorRatio: number;
+    latencyMs: number;
+  } {
     let annotations = pod.metadata.annotations ?? {};
     const rsRef = controllerRef(pod);
     if (rsRef?.kind === 'ReplicaSet') {
-      const rs = this.ctx.cluster.store.get('apps/replicasets', pod.metadata.namespace, rsRef.name);
+      const rs = this.ctx.cluster.store.get(
+        'apps/replicasets',
+        pod.metadata.namespace,
+        rsRef.name,
+      );
       const depRef = rs && controllerRef(rs);
-      const dep = depRef && this.ctx.cluster.store.get('apps/deployments', pod.metadata.namespace, depRef.name);
+      const dep =
+        depRef &&
+        this.ctx.cluster.store.get(
+          'apps/deployments',
+          pod.metadata.namespace,
+          depRef.name,
+        );
       if (dep) annotations = { ...dep.metadata.annotations, ...annotations };
     }
     const ratio = Number(annotations['sim.fincloud.io/error-ratio'] ?? 0);
@@ -600,7 +845,12 @@ export class Kubelet implements Controller {
     };
   }
 
-  private scheduleAccessLogs(run: PodRun, pod: K8sObject, c: ContainerRun, bootMs: number) {
+  private scheduleAccessLogs(
+    run: PodRun,
+    pod: K8sObject,
+    c: ContainerRun,
+    bootMs: number,
+  ) {
     const interval = this.options.accessLogIntervalMs ?? 2000;
     const tick = () => {
       if (c.state !== 'running' || run.terminating) return;
@@ -609,7 +859,10 @@ export class Kubelet implements Controller {
       const count = 1 + (fnv32a(`${run.uid}/${run.accessIndex}`) % 3);
       const now = this.ctx.clock.now();
       for (let k = 0; k < count; k++) {
-        c.log?.append(now, accessLine(current, c.spec, now, run.accessIndex++, behaviour));
+        c.log?.append(
+          now,
+          accessLine(current, c.spec, now, run.accessIndex++, behaviour),
+        );
       }
       this.later(run, interval, tick);
     };
@@ -633,19 +886,33 @@ export class Kubelet implements Controller {
     for (const c of run.containers.values()) {
       if (c.state !== 'running') continue;
       this.event(run, 'Normal', 'Killing', `Stopping container ${c.name}`);
-      if (!run.scripted && c.kind === 'main') c.log?.append(now, shutdownLine(pod, c.spec, now));
-      this.finishContainer(run, c, run.scripted || c.kind === 'ephemeral' ? 143 : 0, run.scripted || c.kind === 'ephemeral' ? 'Error' : 'Completed');
+      if (!run.scripted && c.kind === 'main')
+        c.log?.append(now, shutdownLine(pod, c.spec, now));
+      this.finishContainer(
+        run,
+        c,
+        run.scripted || c.kind === 'ephemeral' ? 143 : 0,
+        run.scripted || c.kind === 'ephemeral' ? 'Error' : 'Completed',
+      );
     }
     if (run.scripted && run.phase !== 'Succeeded') {
       const mains = [...run.containers.values()].filter(x => x.kind === 'main');
-      run.phase = mains.every(x => x.terminated?.exitCode === 0) && mains.length > 0 ? 'Succeeded' : 'Failed';
+      run.phase =
+        mains.every(x => x.terminated?.exitCode === 0) && mains.length > 0
+          ? 'Succeeded'
+          : 'Failed';
     }
     this.writeStatus(run);
     const due = Date.parse(pod.metadata.deletionTimestamp!) - now;
     run.removal = this.ctx.clock.setTimeout(() => {
       const current = this.currentPod(run);
       if (!current) return;
-      this.ctx.cluster.delete(this.ctx.resources.pods, run.namespace, run.name, { gracePeriodSeconds: 0 });
+      this.ctx.cluster.delete(
+        this.ctx.resources.pods,
+        run.namespace,
+        run.name,
+        { gracePeriodSeconds: 0 },
+      );
     }, Math.max(0, due));
   }
 
@@ -664,15 +931,24 @@ export class Kubelet implements Controller {
       },
     });
     let state: any;
-    if (c.state === 'running') state = { running: { startedAt: iso(c.startedAt!) } };
+    if (c.state === 'running')
+      state = { running: { startedAt: iso(c.startedAt!) } };
     else if (c.state === 'terminated') state = term(c.terminated!);
-    else state = { waiting: { reason: c.waitingReason, ...(c.waitingMessage ? { message: c.waitingMessage } : {}) } };
+    else
+      state = {
+        waiting: {
+          reason: c.waitingReason,
+          ...(c.waitingMessage ? { message: c.waitingMessage } : {}),
+        },
+      };
     const image = String(c.spec?.image ?? '');
     return {
       name: c.name,
       image,
       imageID: c.created ? imageId(image) : '',
-      ...(c.created ? { containerID: containerId(run.uid, c.name, c.restartCount) } : {}),
+      ...(c.created
+        ? { containerID: containerId(run.uid, c.name, c.restartCount) }
+        : {}),
       ready: c.ready,
       restartCount: c.restartCount,
       started: c.state === 'running',
@@ -690,7 +966,11 @@ export class Kubelet implements Controller {
       const mains = list.filter(c => c.kind === 'main');
       const containersReady = mains.length > 0 && mains.every(c => c.ready);
       let conditions = draft.status?.conditions ?? [];
-      conditions = setCondition(conditions, { type: 'PodReadyToStartContainers', status: 'True' }, now);
+      conditions = setCondition(
+        conditions,
+        { type: 'PodReadyToStartContainers', status: 'True' },
+        now,
+      );
       conditions = setCondition(
         conditions,
         run.initialized
@@ -699,11 +979,17 @@ export class Kubelet implements Controller {
               type: 'Initialized',
               status: 'False',
               reason: 'ContainersNotInitialized',
-              message: `containers with incomplete status: [${list.filter(c => c.kind === 'init' && c.terminated?.exitCode !== 0).map(c => c.name).join(' ')}]`,
+              message: `containers with incomplete status: [${list
+                .filter(c => c.kind === 'init' && c.terminated?.exitCode !== 0)
+                .map(c => c.name)
+                .join(' ')}]`,
             },
         now,
       );
-      const notReady = mains.filter(c => !c.ready).map(c => c.name).join(' ');
+      const notReady = mains
+        .filter(c => !c.ready)
+        .map(c => c.name)
+        .join(' ');
       const completed = run.phase === 'Succeeded' || run.phase === 'Failed';
       const readyCondition = (type: string) =>
         containersReady
@@ -712,14 +998,28 @@ export class Kubelet implements Controller {
               type,
               status: 'False',
               reason: completed ? 'PodCompleted' : 'ContainersNotReady',
-              ...(completed ? {} : { message: `containers with unready status: [${notReady}]` }),
+              ...(completed
+                ? {}
+                : { message: `containers with unready status: [${notReady}]` }),
             };
-      conditions = setCondition(conditions, readyCondition('ContainersReady'), now);
+      conditions = setCondition(
+        conditions,
+        readyCondition('ContainersReady'),
+        now,
+      );
       conditions = setCondition(conditions, readyCondition('Ready'), now);
-      const order = ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'];
+      const order = [
+        'PodReadyToStartContainers',
+        'Initialized',
+        'Ready',
+        'ContainersReady',
+        'PodScheduled',
+      ];
       conditions = conditions
         .map((c: any) => ({ lastProbeTime: null, ...c }))
-        .sort((a: any, b: any) => order.indexOf(a.type) - order.indexOf(b.type));
+        .sort(
+          (a: any, b: any) => order.indexOf(a.type) - order.indexOf(b.type),
+        );
       const inits = list.filter(c => c.kind === 'init');
       const ephemerals = list.filter(c => c.kind === 'ephemeral');
       draft.status = {
@@ -731,9 +1031,21 @@ export class Kubelet implements Controller {
         podIP: run.podIp,
         podIPs: [{ ip: run.podIp }],
         startTime: isoSeconds(run.startTime),
-        ...(inits.length ? { initContainerStatuses: inits.map(c => this.containerStatus(run, c)) } : {}),
+        ...(inits.length
+          ? {
+              initContainerStatuses: inits.map(c =>
+                this.containerStatus(run, c),
+              ),
+            }
+          : {}),
         containerStatuses: mains.map(c => this.containerStatus(run, c)),
-        ...(ephemerals.length ? { ephemeralContainerStatuses: ephemerals.map(c => this.containerStatus(run, c)) } : {}),
+        ...(ephemerals.length
+          ? {
+              ephemeralContainerStatuses: ephemerals.map(c =>
+                this.containerStatus(run, c),
+              ),
+            }
+          : {}),
       };
       return draft;
     });

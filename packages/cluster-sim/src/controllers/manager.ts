@@ -31,7 +31,12 @@ export class ControllerManager {
   private readonly unsubscribe: () => void;
   readonly context: ControllerContext;
 
-  constructor(cluster: Cluster, clock: SimClock, behaviours: SimBehaviours, options: ControllerManagerOptions = {}) {
+  constructor(
+    cluster: Cluster,
+    clock: SimClock,
+    behaviours: SimBehaviours,
+    options: ControllerManagerOptions = {},
+  ) {
     this.queue.onError = options.onError ?? (() => {});
     this.context = {
       cluster,
@@ -48,7 +53,9 @@ export class ControllerManager {
         services: cluster.resource('', 'services'),
       },
     };
-    this.kubelet = new Kubelet(this.context, { accessLogIntervalMs: options.accessLogIntervalMs });
+    this.kubelet = new Kubelet(this.context, {
+      accessLogIntervalMs: options.accessLogIntervalMs,
+    });
     this.controllers = [
       new DeploymentController(this.context),
       new ReplicaSetController(this.context),
@@ -66,12 +73,20 @@ export class ControllerManager {
     for (const key of cluster.store.keys()) {
       for (const object of cluster.store.list(key)) {
         for (const controller of this.controllers) {
-          controller.onEvent({ type: 'ADDED', key, object, rv: Number(object.metadata.resourceVersion) });
+          controller.onEvent({
+            type: 'ADDED',
+            key,
+            object,
+            rv: Number(object.metadata.resourceVersion),
+          });
         }
       }
     }
     if ((options.trafficIntervalMs ?? 1000) > 0) {
-      this.traffic = new TrafficLoop(this.context, options.trafficIntervalMs ?? 1000);
+      this.traffic = new TrafficLoop(
+        this.context,
+        options.trafficIntervalMs ?? 1000,
+      );
       this.traffic.start();
     }
   }

@@ -39,13 +39,20 @@ export class WorkQueue {
       let rounds = 0;
       while (this.tasks.size > 0) {
         if (++rounds > 200_000) {
-          const error = new Error(`controllers did not settle: ${[...this.tasks.keys()].slice(0, 5).join(', ')}`);
+          const error = new Error(
+            `controllers did not settle: ${[...this.tasks.keys()]
+              .slice(0, 5)
+              .join(', ')}`,
+          );
           this.errors.push(error);
           this.onError(error, 'queue');
           this.tasks.clear();
           break;
         }
-        const [key, task] = this.tasks.entries().next().value as [string, () => void];
+        const [key, task] = this.tasks.entries().next().value as [
+          string,
+          () => void,
+        ];
         this.tasks.delete(key);
         try {
           task();

@@ -32,7 +32,9 @@ export class SchedulerController implements Controller {
       }
       const freed =
         event.type === 'DELETED' ||
-        (event.previous && !isPodTerminal(event.previous) && isPodTerminal(pod));
+        (event.previous &&
+          !isPodTerminal(event.previous) &&
+          isPodTerminal(pod));
       if (freed && pod.spec?.nodeName) this.retryAll();
     } else if (event.key === 'core/nodes') {
       this.retryAll();
@@ -41,12 +43,15 @@ export class SchedulerController implements Controller {
 
   private retryAll() {
     for (const pod of this.ctx.cluster.store.list('core/pods')) {
-      if (needsScheduling(pod)) this.enqueue(pod.metadata.namespace!, pod.metadata.name);
+      if (needsScheduling(pod))
+        this.enqueue(pod.metadata.namespace!, pod.metadata.name);
     }
   }
 
   private enqueue(namespace: string, name: string) {
-    this.ctx.queue.add(`schedule:${namespace}/${name}`, () => this.schedule(namespace, name));
+    this.ctx.queue.add(`schedule:${namespace}/${name}`, () =>
+      this.schedule(namespace, name),
+    );
   }
 
   private schedule(namespace: string, name: string) {
@@ -73,12 +78,30 @@ export class SchedulerController implements Controller {
         draft.spec.nodeName = result.node;
         draft.status = {
           ...draft.status,
-          conditions: setCondition(draft.status?.conditions, { type: 'PodScheduled', status: 'True', lastProbeTime: null }, now)
-            .map(c => (c.type === 'PodScheduled' ? { type: c.type, status: c.status, lastProbeTime: null, lastTransitionTime: c.lastTransitionTime } : c)),
+          conditions: setCondition(
+            draft.status?.conditions,
+            { type: 'PodScheduled', status: 'True', lastProbeTime: null },
+            now,
+          ).map(c =>
+            c.type === 'PodScheduled'
+              ? {
+                  type: c.type,
+                  status: c.status,
+                  lastProbeTime: null,
+                  lastTransitionTime: c.lastTransitionTime,
+                }
+              : c,
+          ),
         };
       });
       if (bound) {
-        cluster.recordEvent(bound, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${result.node}`, COMPONENT);
+        cluster.recordEvent(
+          bound,
+          'Normal',
+          'Scheduled',
+          `Successfully assigned ${namespace}/${name} to ${result.node}`,
+          COMPONENT,
+        );
       }
     } else {
       const updated = cluster.mutate(resources.pods, namespace, name, draft => {
@@ -87,13 +110,25 @@ export class SchedulerController implements Controller {
           phase: 'Pending',
           conditions: setCondition(
             draft.status?.conditions,
-            { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: result.message, lastProbeTime: null },
+            {
+              type: 'PodScheduled',
+              status: 'False',
+              reason: 'Unschedulable',
+              message: result.message,
+              lastProbeTime: null,
+            },
             now,
           ),
         };
       });
       if (updated) {
-        cluster.recordEvent(updated, 'Warning', 'FailedScheduling', result.message, COMPONENT);
+        cluster.recordEvent(
+          updated,
+          'Warning',
+          'FailedScheduling',
+          result.message,
+          COMPONENT,
+        );
       }
     }
   }

@@ -1,4 +1,9 @@
-import type { V1Deployment, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
+import type {
+  V1Deployment,
+  V1Node,
+  V1Pod,
+  V1Service,
+} from '@kubernetes/client-node';
 import type { TrafficWorld } from '../contracts';
 import type { Cluster } from '../store/Cluster';
 import type { ControllerContext } from './context';
@@ -18,11 +23,19 @@ export function buildWorld(cluster: Cluster): TrafficWorld {
 }
 
 /** Resolves what a client inside `namespace` asked for to a Service FQDN (short names, ClusterIPs). */
-export function resolveHost(cluster: Cluster, host: string, namespace: string): string | undefined {
+export function resolveHost(
+  cluster: Cluster,
+  host: string,
+  namespace: string,
+): string | undefined {
   const bare = host.replace(/\.$/, '');
   if (/^\d+\.\d+\.\d+\.\d+$/.test(bare)) {
-    const svc = cluster.store.list('core/services').find(s => s.spec?.clusterIP === bare);
-    return svc ? `${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local` : undefined;
+    const svc = cluster.store
+      .list('core/services')
+      .find(s => s.spec?.clusterIP === bare);
+    return svc
+      ? `${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`
+      : undefined;
   }
   const parts = bare.split('.');
   let name: string;
@@ -44,14 +57,20 @@ export class TrafficLoop {
   private stopped = false;
   ticks = 0;
 
-  constructor(private readonly ctx: ControllerContext, private readonly intervalMs = 1000) {}
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly intervalMs = 1000,
+  ) {}
 
   start() {
     const tick = () => {
       if (this.stopped) return;
       this.cancel = this.ctx.clock.setTimeout(tick, this.intervalMs);
       try {
-        this.ctx.behaviours.traffic.tick(buildWorld(this.ctx.cluster), this.intervalMs);
+        this.ctx.behaviours.traffic.tick(
+          buildWorld(this.ctx.cluster),
+          this.intervalMs,
+        );
         this.ticks++;
       } catch (error) {
         this.ctx.queue.errors.push(error as Error);

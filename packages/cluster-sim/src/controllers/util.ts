@@ -33,7 +33,11 @@ export function isPodReady(pod: K8sObject): boolean {
 }
 
 /** Ready for at least minReadySeconds at `now`. */
-export function isPodAvailable(pod: K8sObject, minReadySeconds: number, now: number): boolean {
+export function isPodAvailable(
+  pod: K8sObject,
+  minReadySeconds: number,
+  now: number,
+): boolean {
   const ready = podCondition(pod, 'Ready');
   if (ready?.status !== 'True') return false;
   if (!minReadySeconds) return true;
@@ -55,7 +59,12 @@ const SAFE = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** The pod-template-hash label value: FNV of the template, safe-encoded as Kubernetes does. */
 export function podTemplateHash(template: unknown, collisionCount = 0): string {
-  const digits = String(fnv32a(JSON.stringify(template ?? {}) + (collisionCount ? String(collisionCount) : '')));
+  const digits = String(
+    fnv32a(
+      JSON.stringify(template ?? {}) +
+        (collisionCount ? String(collisionCount) : ''),
+    ),
+  );
   let out = '';
   for (const ch of digits) out += SAFE[ch.charCodeAt(0) % SAFE.length];
   return out;
@@ -67,7 +76,11 @@ export function jitter(seed: string): number {
 }
 
 /** Resolves an int-or-percent against a total, rounding up or down. */
-export function scaledValue(value: unknown, total: number, roundUp: boolean): number {
+export function scaledValue(
+  value: unknown,
+  total: number,
+  roundUp: boolean,
+): number {
   if (typeof value === 'number') return value;
   if (typeof value === 'string') {
     const m = /^(\d+)%$/.exec(value);
@@ -85,7 +98,11 @@ export function scaledValue(value: unknown, total: number, roundUp: boolean): nu
  * Sets a condition: lastTransitionTime moves only when the status changes;
  * lastUpdateTime (when the kind has it) moves when anything changes.
  */
-export function setCondition(conditions: any[] | undefined, condition: any, now: string): any[] {
+export function setCondition(
+  conditions: any[] | undefined,
+  condition: any,
+  now: string,
+): any[] {
   const list = [...(conditions ?? [])];
   const index = list.findIndex(c => c.type === condition.type);
   if (index < 0) {
@@ -98,10 +115,15 @@ export function setCondition(conditions: any[] | undefined, condition: any, now:
     ...condition,
     lastTransitionTime: changed ? now : old.lastTransitionTime ?? now,
   };
-  if ('lastProbeTime' in old && !('lastProbeTime' in condition)) next.lastProbeTime = old.lastProbeTime;
+  if ('lastProbeTime' in old && !('lastProbeTime' in condition))
+    next.lastProbeTime = old.lastProbeTime;
   if ('lastUpdateTime' in old || 'lastUpdateTime' in condition) {
-    const different = changed || old.reason !== condition.reason || old.message !== condition.message;
-    next.lastUpdateTime = condition.lastUpdateTime ?? (different ? now : old.lastUpdateTime);
+    const different =
+      changed ||
+      old.reason !== condition.reason ||
+      old.message !== condition.message;
+    next.lastUpdateTime =
+      condition.lastUpdateTime ?? (different ? now : old.lastUpdateTime);
   }
   list[index] = next;
   return list;

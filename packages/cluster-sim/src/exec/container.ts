@@ -18,6 +18,7 @@ import { NET_PROGRAMS } from './commands/net';
 import { SYSTEM_PROGRAMS } from './commands/system';
 import { TEXT_PROGRAMS } from './commands/text';
 import {
+  RUNTIMES,
   detectProfile,
   initialProcesses,
   mountProc,
@@ -163,12 +164,13 @@ class Container implements EmulatedContainer, ShellHost {
   }
 
   async spawn(
-    argv: string[],
+    invokedArgv: string[],
     env: Record<string, string>,
     cwd: string,
     io: IoCtx,
     ppid: number,
   ): Promise<number> {
+    let argv = invokedArgv;
     if (argv.reduce((n, a) => n + a.length, 0) > MAX_ARG_BYTES) {
       await write(io.stderr, `${argv[0]}: Argument list too long\n`);
       return 126;
@@ -386,12 +388,7 @@ class Container implements EmulatedContainer, ShellHost {
   }
 
   private workdir(): string {
-    const p = this.rt.profile;
-    return p.runtime === 'java'
-      ? '/opt/app'
-      : p.runtime === 'node'
-      ? '/usr/src/app'
-      : '/';
+    return RUNTIMES[this.rt.profile.runtime].workdir;
   }
 
   private baseEnv(): Record<string, string> {
@@ -412,6 +409,12 @@ class Container implements EmulatedContainer, ShellHost {
       ...this.context.env,
     };
   }
+}
+
+/** `sh` is ash on Alpine (busybox) and dash on Debian/Ubuntu. */
+function shellFlavour(flavour: ShellFlavour, busybox: boolean): ShellFlavour {
+  if (flavour !== 'sh') return flavour;
+  return busybox ? 'ash' : 'dash';
 }
 
 /** sh / ash / dash / bash as an emulated program. */
@@ -493,7 +496,7 @@ function shellProgram(flavour: ShellFlavour, host: Container): Program {
       p.stdoutIsTty;
     const shell = new Shell(
       host,
-      flavour === 'sh' ? (host.rt.profile.busybox ? 'ash' : 'dash') : flavour,
+      shellFlavour(flavour, host.rt.profile.busybox),
       env,
       p.cwd,
       p.pid,

@@ -207,6 +207,23 @@ describe('the shell', () => {
     expect(r.out).toBe(expected);
   });
 
+  it.each([
+    [
+      "echo aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa! | grep -cE '(a+)+$'",
+      '0\n',
+    ],
+    [
+      "echo aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa! | sed -E 's/(a|aa)+$/x/'",
+      'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\n',
+    ],
+    ["echo ab | sed 's/\\(a\\)\\(b\\)/\\2\\1/'", 'ba\n'],
+    ["echo 'x:y:z' | awk -F: '{print $2, NF}'", 'y 3\n'],
+    ["printf '%s-%s\\n' a b c d", 'a-b\nc-d\n'],
+    ["echo hello | grep -o 'l\\+'", 'll\n'],
+  ])('user patterns run in linear time: %j', async (script, expected) => {
+    expect((await sh(java().container, script)).out).toBe(expected);
+  });
+
   it('reports syntax errors like dash and bash', async () => {
     expect(await sh(java().container, 'echo "unterminated')).toEqual({
       code: 2,

@@ -27,6 +27,63 @@ export interface ImageProfile {
 
 const RUNTIME_LABEL = 'sim.fincloud.io/runtime';
 
+/** What each runtime's image brings: OS, main process, ports, footprint, working directory. */
+export const RUNTIMES: Record<
+  RuntimeKind,
+  {
+    os: OsKind;
+    mainArgv: string[];
+    ports: number[];
+    rssKb: number;
+    vszKb: number;
+    cpuShare: number;
+    workdir: string;
+  }
+> = {
+  java: {
+    os: 'ubuntu',
+    mainArgv: [
+      'java',
+      '-XX:MaxRAMPercentage=75',
+      '-XX:+UseG1GC',
+      '-jar',
+      '/opt/app/app.jar',
+    ],
+    ports: [8080],
+    rssKb: 612_340,
+    vszKb: 5_934_324,
+    cpuShare: 0.021,
+    workdir: '/opt/app',
+  },
+  node: {
+    os: 'alpine',
+    mainArgv: ['node', 'server.js'],
+    ports: [8080],
+    rssKb: 98_212,
+    vszKb: 1_148_236,
+    cpuShare: 0.012,
+    workdir: '/usr/src/app',
+  },
+  nginx: {
+    os: 'debian',
+    mainArgv: ['nginx: master process nginx -g daemon off;'],
+    ports: [80],
+    rssKb: 8_932,
+    vszKb: 11_420,
+    cpuShare: 0.0005,
+    workdir: '/',
+  },
+  generic: {
+    os: 'alpine',
+    mainArgv: ['sleep', 'infinity'],
+    ports: [],
+    rssKb: 1_024,
+    vszKb: 1_612,
+    cpuShare: 0.0005,
+    workdir: '/',
+  },
+};
+
 export function detectProfile(ctx: ContainerContext): ImageProfile {
   const image = ctx.image.toLowerCase();
   const hint = (
@@ -55,32 +112,17 @@ export function detectProfile(ctx: ContainerContext): ImageProfile {
     runtime = 'java';
   else runtime = 'generic';
 
-  const os: OsKind =
-    runtime === 'java' ? 'ubuntu' : runtime === 'nginx' ? 'debian' : 'alpine';
+  const { os, mainArgv, ports } = RUNTIMES[runtime];
   const busybox = os === 'alpine';
   const app = ctx.labels.app ?? lastSegment(image) ?? ctx.containerName;
   const version = ctx.labels.version ?? tagOf(ctx.image) ?? '1.0.0';
-  const mainArgv =
-    runtime === 'java'
-      ? [
-          'java',
-          '-XX:MaxRAMPercentage=75',
-          '-XX:+UseG1GC',
-          '-jar',
-          '/opt/app/app.jar',
-        ]
-      : runtime === 'node'
-      ? ['node', 'server.js']
-      : runtime === 'nginx'
-      ? ['nginx: master process nginx -g daemon off;']
-      : ['sleep', 'infinity'];
   return {
     runtime,
     os,
     busybox,
     shells: busybox ? ['sh', 'ash'] : ['sh', 'bash', 'dash'],
     mainArgv,
-    ports: runtime === 'generic' ? [] : runtime === 'nginx' ? [80] : [8080],
+    ports,
     app,
     version,
   };
@@ -559,6 +601,13 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const hex = (i: number, salt: string, n: number) =>
   createHash('md5').update(`${salt}|${i}`).digest('hex').slice(0, n);
 
+const STARTUP_LOGGERS = [
+  'c.f.APPApplication',
+  'o.s.b.w.embedded.tomcat.TomcatWebServer',
+  'com.zaxxer.hikari.HikariDataSource',
+  'o.s.b.a.e.web.EndpointLinksResolver',
+];
+
 function springLine(app: string, version: string) {
   const cls = app
     .split(/[-_]/)
@@ -590,14 +639,9 @@ function springLine(app: string, version: string) {
   return (i: number, at: number) => {
     const ts = iso(at);
     if (i < startup.length) {
-      const logger =
-        i < 2
-          ? `c.f.${cls}Application`
-          : i < 5
-          ? 'o.s.b.w.embedded.tomcat.TomcatWebServer'
-          : i < 8
-          ? 'com.zaxxer.hikari.HikariDataSource'
-          : 'o.s.b.a.e.web.EndpointLinksResolver';
+      const logger = STARTUP_LOGGERS[
+        Math.min(3, [2, 5, 8].filter(b => i >= b).length)
+      ].replace('APP', cls);
       return `${ts}  INFO 1 --- [${app}] [           main] ${logger.padEnd(
         40,
       )} : ${startup[i]}`;
@@ -643,7 +687,9 @@ function accessLine(app: string) {
   ];
   return (i: number, at: number) => {
     const h = Math.imul(i, 2654435761) >>> 0;
-    const status = h % 61 === 0 ? 502 : h % 13 === 0 ? 404 : 200;
+    let status = 200;
+    if (h % 61 === 0) status = 502;
+    else if (h % 13 === 0) status = 404;
     const d = new Date(at);
     const ts = `${String(d.getUTCDate()).padStart(2, '0')}/${d.toLocaleString(
       'en',
@@ -754,25 +800,9 @@ export function initialProcesses(
     user: 'root',
     startedAt,
     tty: '?',
-    rssKb:
-      p.runtime === 'java'
-        ? 612_340
-        : p.runtime === 'node'
-        ? 98_212
-        : p.runtime === 'nginx'
-        ? 8_932
-        : 1_024,
-    vszKb:
-      p.runtime === 'java'
-        ? 5_934_324
-        : p.runtime === 'node'
-        ? 1_148_236
-        : p.runtime === 'nginx'
-        ? 11_420
-        : 1_612,
-    cpuMs: () =>
-      up() *
-      (p.runtime === 'java' ? 0.021 : p.runtime === 'node' ? 0.012 : 0.0005),
+    rssKb: RUNTIMES[p.runtime].rssKb,
+    vszKb: RUNTIMES[p.runtime].vszKb,
+    cpuMs: () => up() * RUNTIMES[p.runtime].cpuShare,
     state: () => (p.runtime === 'java' ? 'Ssl' : 'Ss'),
   };
   const procs = [main];
@@ -1040,9 +1070,7 @@ export function seedFilesystem(
       '/usr/src/app/node_modules/.package-lock.json',
       file(
         text(
-          '{\n  "name": "' +
-            p.app +
-            '",\n  "lockfileVersion": 3,\n  "requires": true\n}\n',
+          `{\n  "name": "${p.app}",\n  "lockfileVersion": 3,\n  "requires": true\n}\n`,
         ),
       ),
     );
@@ -1214,6 +1242,16 @@ export function mountProc(rt: Runtime, currentPid: () => number): void {
       .map(([k, v]) => `${k}=${v}\0`)
       .join('');
 
+  const mounts = () =>
+    `${[
+      'overlay / overlay rw,relatime,lowerdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/41/fs,upperdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/42/fs 0 0',
+      'proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0',
+      'tmpfs /dev tmpfs rw,nosuid,size=65536k,mode=755 0 0',
+      'cgroup /sys/fs/cgroup cgroup2 ro,nosuid,nodev,noexec,relatime 0 0',
+      '/dev/nvme0n1p1 /etc/hosts ext4 rw,relatime 0 0',
+      'tmpfs /var/run/secrets/kubernetes.io/serviceaccount tmpfs ro,relatime,size=15728640k 0 0',
+    ].join('\n')}\n`;
+
   const pidDir = (pid: number): DirNode => {
     const proc = () => rt.procs.get(pid);
     const children = new Map<string, Node>([
@@ -1238,18 +1276,7 @@ export function mountProc(rt: Runtime, currentPid: () => number): void {
           } kB\nThreads:\t${pid === 1 && p.runtime === 'java' ? 42 : 1}\n`;
         }),
       ],
-      [
-        'cwd',
-        link(
-          pid === 1
-            ? p.runtime === 'java'
-              ? '/opt/app'
-              : p.runtime === 'node'
-              ? '/usr/src/app'
-              : '/'
-            : '/',
-        ),
-      ],
+      ['cwd', link(pid === 1 ? RUNTIMES[p.runtime].workdir : '/')],
       ['root', link('/')],
       [
         'exe',
@@ -1284,16 +1311,6 @@ export function mountProc(rt: Runtime, currentPid: () => number): void {
     task.children.set(String(pid), d);
     return d;
   };
-
-  const mounts = () =>
-    [
-      'overlay / overlay rw,relatime,lowerdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/41/fs,upperdir=/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/42/fs 0 0',
-      'proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0',
-      'tmpfs /dev tmpfs rw,nosuid,size=65536k,mode=755 0 0',
-      'cgroup /sys/fs/cgroup cgroup2 ro,nosuid,nodev,noexec,relatime 0 0',
-      '/dev/nvme0n1p1 /etc/hosts ext4 rw,relatime 0 0',
-      'tmpfs /var/run/secrets/kubernetes.io/serviceaccount tmpfs ro,relatime,size=15728640k 0 0',
-    ].join('\n') + '\n';
 
   const staticFiles = new Map<string, Node>([
     [

@@ -114,11 +114,12 @@ export function sleep(
       reject(new Interrupted());
       return;
     }
+    const timer: { cancel?: () => void } = {};
     const onAbort = () => {
-      cancel();
+      timer.cancel?.();
       reject(new Interrupted());
     };
-    const cancel = clock.setTimeout(() => {
+    timer.cancel = clock.setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve();
     }, Math.max(0, ms));

@@ -15,10 +15,11 @@ function splitKeys(chunk: string): string[] {
   const keys: string[] = [];
   for (let i = 0; i < chunk.length; ) {
     if (chunk[i] === '\x1b') {
-      const m = /^\x1b(\[[0-9;?]*[A-Za-z~]|O[A-Za-z]|.)?/.exec(
-        chunk.slice(i, i + 16),
+      // After ESC: a CSI sequence, an SS3 key, or one character (Alt+key).
+      const m = /^(\[[0-9;?]*[A-Za-z~]|O[A-Za-z]|.)?/.exec(
+        chunk.slice(i + 1, i + 16),
       );
-      const len = m ? m[0].length : 1;
+      const len = 1 + (m ? m[0].length : 0);
       keys.push(chunk.slice(i, i + len));
       i += len;
     } else {

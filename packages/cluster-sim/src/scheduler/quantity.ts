@@ -33,7 +33,18 @@ interface Fraction {
   den: bigint;
 }
 
+const cache = new Map<string, Fraction | undefined>();
+
+/** Quantities repeat (every pod of a Deployment): parse each spelling once. */
 function parseFraction(input: string): Fraction | undefined {
+  if (cache.has(input)) return cache.get(input);
+  const parsed = parseUncached(input);
+  if (cache.size > 10_000) cache.clear();
+  cache.set(input, parsed);
+  return parsed;
+}
+
+function parseUncached(input: string): Fraction | undefined {
   const match = QUANTITY.exec(input.trim());
   if (!match) {
     return undefined;

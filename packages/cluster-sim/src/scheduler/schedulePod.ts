@@ -151,7 +151,19 @@ function containerRequests(c: V1Container, nonZero: boolean): Resources {
  * the largest init container (plus the sidecars started before it), plus
  * pod overhead; pod-level requests win when set.
  */
+const requestCache = new WeakMap<V1Pod, Resources>();
+const nonZeroCache = new WeakMap<V1Pod, Resources>();
+
 export function podRequests(pod: V1Pod, nonZero = false): Resources {
+  const cache = nonZero ? nonZeroCache : requestCache;
+  const cached = cache.get(pod);
+  if (cached) return cached;
+  const computed = computePodRequests(pod, nonZero);
+  cache.set(pod, computed);
+  return computed;
+}
+
+function computePodRequests(pod: V1Pod, nonZero: boolean): Resources {
   const spec = pod.spec;
   let reqs = emptyResources();
   for (const c of spec?.containers ?? [])

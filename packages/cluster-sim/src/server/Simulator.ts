@@ -6,17 +6,15 @@ import type { SimBehaviours } from '../controllers/context';
 import { ControllerManager } from '../controllers/manager';
 import { schedulePod } from '../scheduler';
 import { scriptPod } from '../buildlog';
+import { createEmulatedContainer } from '../exec';
+import { createTrafficSimulator } from '../traffic';
 import { Cluster } from '../store/Cluster';
 import type { K8sObject } from '../store/ObjectStore';
 import { ObjectStore } from '../store/ObjectStore';
 import { ResourceRegistry } from '../store/resources';
 import { FaultInjector } from '../testing/faults';
-import { standInEmulatedContainer, standInTraffic } from '../testing/standins';
 import { ApiServer } from './ApiServer';
 import { DEFAULT_OBJECTS, applyObjects, readManifests } from './seed';
-
-/** Service annotation: simulated requests per second sent to the Service. */
-export const REQUESTS_PER_SECOND = 'sim.fincloud.io/requests-per-second';
 
 export interface SimulatorOptions {
   /** A seed YAML path or objects; default: namespace `default` and three nodes. */
@@ -47,23 +45,31 @@ export interface SimulatorOptions {
 
 /** A self-signed certificate for the loopback addresses, valid for 30 days. */
 export function selfSignedCertificate(): { key: string; cert: string } {
-  const pems = generate([{ name: 'commonName', value: 'fincloud-cluster-sim' }], {
-    days: 30,
-    keySize: 2048,
-    algorithm: 'sha256',
-    extensions: [
-      { name: 'basicConstraints', cA: true },
-      { name: 'keyUsage', keyCertSign: true, digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 7, ip: '127.0.0.1' },
-          { type: 2, value: 'localhost' },
-        ],
-      },
-    ],
-  });
+  const pems = generate(
+    [{ name: 'commonName', value: 'fincloud-cluster-sim' }],
+    {
+      days: 30,
+      keySize: 2048,
+      algorithm: 'sha256',
+      extensions: [
+        { name: 'basicConstraints', cA: true },
+        {
+          name: 'keyUsage',
+          keyCertSign: true,
+          digitalSignature: true,
+          keyEncipherment: true,
+        },
+        { name: 'extKeyUsage', serverAuth: true },
+        {
+          name: 'subjectAltName',
+          altNames: [
+            { type: 7, ip: '127.0.0.1' },
+            { type: 2, value: 'localhost' },
+          ],
+        },
+      ],
+    },
+  );
   return { key: pems.private, cert: pems.cert };
 }
 
@@ -71,8 +77,8 @@ export function defaultBehaviours(): SimBehaviours {
   return {
     schedulePod,
     scriptPod,
-    createEmulatedContainer: standInEmulatedContainer,
-    traffic: standInTraffic(),
+    createEmulatedContainer,
+    traffic: createTrafficSimulator(),
   };
 }
 
@@ -91,43 +97,53 @@ export class Simulator {
   ) {}
 
   static async start(options: SimulatorOptions = {}): Promise<Simulator> {
-    const clock: SimClock = options.manualClock ? new ManualClock(options.startTime) : new RealClock();
+    const clock: SimClock = options.manualClock
+      ? new ManualClock(options.startTime)
+      : new RealClock();
     const registry = new ResourceRegistry();
     const store = new ObjectStore({ historyLimit: options.watchHistory });
     const cluster = new Cluster(registry, store, clock);
-    const behaviours: SimBehaviours = { ...defaultBehaviours(), ...options.behaviours };
+    const behaviours: SimBehaviours = {
+      ...defaultBehaviours(),
+      ...options.behaviours,
+    };
     const log = options.log ?? (() => {});
 
     // Seed before the controllers start, so the first reconcile sees it all.
     const seed =
-      typeof options.seed === 'string' ? readManifests(options.seed) : options.seed ?? DEFAULT_OBJECTS;
-    const hasNamespace = seed.some(o => o.kind === 'Namespace' && o.metadata?.name === 'default');
-    applyObjects(cluster, hasNamespace ? seed : [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }, ...seed]);
+      typeof options.seed === 'string'
+        ? readManifests(options.seed)
+        : options.seed ?? DEFAULT_OBJECTS;
+    const hasNamespace = seed.some(
+      o => o.kind === 'Namespace' && o.metadata?.name === 'default',
+    );
+    applyObjects(
+      cluster,
+      hasNamespace
+        ? seed
+        : [
+            {
+              apiVersion: 'v1',
+              kind: 'Namespace',
+              metadata: { name: 'default' },
+            },
+            ...seed,
+          ],
+    );
 
     const controllers = new ControllerManager(cluster, clock, behaviours, {
       accessLogIntervalMs: options.accessLogIntervalMs,
       trafficIntervalMs: options.trafficIntervalMs,
-      onError: (error, where) => log(`controller error in ${where}: ${error.stack ?? error.message}`),
+      onError: (error, where) =>
+        log(`controller error in ${where}: ${error.stack ?? error.message}`),
     });
     if (clock instanceof ManualClock) {
       clock.afterEach = () => controllers.drain();
     }
     controllers.drain();
-    // Service traffic rates from the Services' annotations, now and when they change.
-    const applyRate = (svc: K8sObject) => {
-      const raw = svc.metadata.annotations?.[REQUESTS_PER_SECOND];
-      const rps = Number(raw);
-      if (raw !== undefined && Number.isFinite(rps) && rps >= 0) {
-        behaviours.traffic.setRate(svc.metadata.namespace!, svc.metadata.name, rps);
-      }
-    };
-    store.list('core/services').forEach(applyRate);
-    store.subscribe(event => {
-      if (event.type !== 'DELETED') applyRate(event.object);
-    }, 'core/services');
-
     const token = options.token ?? randomBytes(24).toString('base64url');
-    const tls = options.tls === true ? selfSignedCertificate() : options.tls || undefined;
+    const tls =
+      options.tls === true ? selfSignedCertificate() : options.tls || undefined;
     const sim: Simulator = new Simulator(
       cluster,
       controllers,
@@ -147,7 +163,8 @@ export class Simulator {
       port: options.port,
       tls,
       bookmarkIntervalMs: options.bookmarkIntervalMs,
-      advanceClock: clock instanceof ManualClock ? ms => clock.advance(ms) : undefined,
+      advanceClock:
+        clock instanceof ManualClock ? ms => clock.advance(ms) : undefined,
       log,
     });
     (sim as { server: ApiServer }).server = server;

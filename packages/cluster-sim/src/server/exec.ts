@@ -4,7 +4,11 @@ import { WebSocketServer, WebSocket } from 'ws';
 import { CommandNotFoundError, EmulatedContainer, ExecIO } from '../contracts';
 
 /** Subprotocols in the order the simulator prefers them. */
-export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'channel.k8s.io'];
+export const EXEC_PROTOCOLS = [
+  'v5.channel.k8s.io',
+  'v4.channel.k8s.io',
+  'channel.k8s.io',
+];
 
 const STDIN = 0;
 const STDOUT = 1;
@@ -60,8 +64,13 @@ class InputQueue implements AsyncIterable<Buffer> {
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
     return {
       next: () => {
-        if (this.buffered.length > 0) return Promise.resolve({ value: this.buffered.shift()!, done: false });
-        if (this.ended) return Promise.resolve({ value: undefined as any, done: true });
+        if (this.buffered.length > 0)
+          return Promise.resolve({
+            value: this.buffered.shift()!,
+            done: false,
+          });
+        if (this.ended)
+          return Promise.resolve({ value: undefined as any, done: true });
         return new Promise(resolve => {
           this.waiting = resolve;
         });
@@ -87,7 +96,9 @@ function exitStatus(command: string[], code: number) {
   return {
     metadata: {},
     status: 'Failure',
-    message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${code}`,
+    message: `command terminated with non-zero exit code: error executing command [${command.join(
+      ' ',
+    )}], exit code ${code}`,
     reason: 'NonZeroExitCode',
     details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
   };
@@ -99,7 +110,9 @@ function errorStatus(message: string) {
     status: 'Failure',
     message: `Internal error occurred: error executing command in container: ${message}`,
     reason: 'InternalError',
-    details: { causes: [{ message: `error executing command in container: ${message}` }] },
+    details: {
+      causes: [{ message: `error executing command in container: ${message}` }],
+    },
     code: 500,
   };
 }
@@ -121,7 +134,13 @@ export class ExecEndpoint {
   });
 
   /** Completes the upgrade and runs the command; the socket closes after the status frame. */
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, exec: ExecRequest, hooks: ExecSessionHooks = {}) {
+  upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    exec: ExecRequest,
+    hooks: ExecSessionHooks = {},
+  ) {
     this.wss.handleUpgrade(req, socket, head, ws => {
       this.run(ws, exec, hooks).catch(() => ws.terminate());
     });
@@ -133,7 +152,9 @@ export class ExecEndpoint {
     const jsonStatus = protocol !== 'channel.k8s.io';
     const abort = new AbortController();
     const stdin = exec.stdin ? new InputQueue() : null;
-    const resizeListeners: Array<(size: { cols: number; rows: number }) => void> = [];
+    const resizeListeners: Array<
+      (size: { cols: number; rows: number }) => void
+    > = [];
     let finished = false;
     hooks.onStart?.();
     const unregister = hooks.register?.(() => {
@@ -157,7 +178,8 @@ export class ExecEndpoint {
           const size = JSON.parse(payload.toString('utf8'));
           const cols = Number(size.Width ?? size.width);
           const rows = Number(size.Height ?? size.height);
-          if (cols > 0 && rows > 0) for (const l of resizeListeners) l({ cols, rows });
+          if (cols > 0 && rows > 0)
+            for (const l of resizeListeners) l({ cols, rows });
         } catch {
           // a malformed resize frame is ignored, like the kubelet does
         }

@@ -3,9 +3,18 @@ import type { Cluster } from '../store/Cluster';
 import { StatusError } from '../store/errors';
 import type { K8sObject } from '../store/ObjectStore';
 
-function podLogInvalid(name: string, field: string, value: unknown, message: string): StatusError {
+function podLogInvalid(
+  name: string,
+  field: string,
+  value: unknown,
+  message: string,
+): StatusError {
   return StatusError.invalid('', 'PodLogOptions', name, [
-    { reason: 'FieldValueInvalid', field, message: `Invalid value: ${JSON.stringify(value)}: ${message}` },
+    {
+      reason: 'FieldValueInvalid',
+      field,
+      message: `Invalid value: ${JSON.stringify(value)}: ${message}`,
+    },
   ]);
 }
 
@@ -13,7 +22,8 @@ function int(query: URLSearchParams, key: string): number | undefined {
   const raw = query.get(key);
   if (raw === null || raw === '') return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n)) throw StatusError.badRequest(`${key}: expected an integer, got "${raw}"`);
+  if (!Number.isInteger(n))
+    throw StatusError.badRequest(`${key}: expected an integer, got "${raw}"`);
   return n;
 }
 
@@ -23,22 +33,37 @@ function bool(query: URLSearchParams, key: string): boolean {
 }
 
 /** Which container a request means: the named one, the only one, or the default-container annotation. */
-export function chooseContainer(pod: K8sObject, requested: string | null, verb: 'log' | 'exec'): string {
-  const containers: string[] = (pod.spec?.containers ?? []).map((c: any) => c.name);
-  const inits: string[] = (pod.spec?.initContainers ?? []).map((c: any) => c.name);
-  const ephemerals: string[] = (pod.spec?.ephemeralContainers ?? []).map((c: any) => c.name);
+export function chooseContainer(
+  pod: K8sObject,
+  requested: string | null,
+  verb: 'log' | 'exec',
+): string {
+  const containers: string[] = (pod.spec?.containers ?? []).map(
+    (c: any) => c.name,
+  );
+  const inits: string[] = (pod.spec?.initContainers ?? []).map(
+    (c: any) => c.name,
+  );
+  const ephemerals: string[] = (pod.spec?.ephemeralContainers ?? []).map(
+    (c: any) => c.name,
+  );
   if (requested) {
     if (![...containers, ...inits, ...ephemerals].includes(requested)) {
-      throw StatusError.badRequest(`container ${requested} is not valid for pod ${pod.metadata.name}`);
+      throw StatusError.badRequest(
+        `container ${requested} is not valid for pod ${pod.metadata.name}`,
+      );
     }
     return requested;
   }
-  const annotated = pod.metadata.annotations?.['kubectl.kubernetes.io/default-container'];
+  const annotated =
+    pod.metadata.annotations?.['kubectl.kubernetes.io/default-container'];
   if (annotated && containers.includes(annotated)) return annotated;
   if (containers.length === 1) return containers[0];
   if (verb === 'exec' && containers.length > 0) return containers[0];
   throw StatusError.badRequest(
-    `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${containers.join(' ')}]${
+    `a container name must be specified for pod ${
+      pod.metadata.name
+    }, choose one of: [${containers.join(' ')}]${
       inits.length ? ` or one of the init containers: [${inits.join(' ')}]` : ''
     }`,
   );
@@ -50,7 +75,10 @@ function waitingReason(pod: K8sObject, container: string): string {
     ...(pod.status?.initContainerStatuses ?? []),
     ...(pod.status?.ephemeralContainerStatuses ?? []),
   ];
-  return all.find((s: any) => s.name === container)?.state?.waiting?.reason ?? 'ContainerCreating';
+  return (
+    all.find((s: any) => s.name === container)?.state?.waiting?.reason ??
+    'ContainerCreating'
+  );
 }
 
 /**
@@ -74,28 +102,63 @@ export async function servePodLog(
   const follow = bool(query, 'follow');
   const timestamps = bool(query, 'timestamps');
   const previous = bool(query, 'previous');
-  if (tailLines !== undefined && tailLines < 0) throw podLogInvalid(name, 'tailLines', tailLines, 'must be greater than or equal to 0');
-  if (limitBytes !== undefined && limitBytes < 1) throw podLogInvalid(name, 'limitBytes', limitBytes, 'must be greater than 0');
-  if (sinceSeconds !== undefined && sinceSeconds < 1) throw podLogInvalid(name, 'sinceSeconds', sinceSeconds, 'must be greater than 0');
+  if (tailLines !== undefined && tailLines < 0)
+    throw podLogInvalid(
+      name,
+      'tailLines',
+      tailLines,
+      'must be greater than or equal to 0',
+    );
+  if (limitBytes !== undefined && limitBytes < 1)
+    throw podLogInvalid(
+      name,
+      'limitBytes',
+      limitBytes,
+      'must be greater than 0',
+    );
+  if (sinceSeconds !== undefined && sinceSeconds < 1)
+    throw podLogInvalid(
+      name,
+      'sinceSeconds',
+      sinceSeconds,
+      'must be greater than 0',
+    );
   if (sinceSeconds !== undefined && sinceTimeRaw) {
     throw StatusError.invalid('', 'PodLogOptions', name, [
-      { reason: 'FieldValueForbidden', field: 'sinceSeconds', message: 'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified' },
+      {
+        reason: 'FieldValueForbidden',
+        field: 'sinceSeconds',
+        message:
+          'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified',
+      },
     ]);
   }
   let sinceTime: number | undefined;
   if (sinceTimeRaw) {
     sinceTime = Date.parse(sinceTimeRaw);
-    if (!Number.isFinite(sinceTime)) throw StatusError.badRequest(`sinceTime: "${sinceTimeRaw}" is not an RFC 3339 time`);
+    if (!Number.isFinite(sinceTime))
+      throw StatusError.badRequest(
+        `sinceTime: "${sinceTimeRaw}" is not an RFC 3339 time`,
+      );
   } else if (sinceSeconds !== undefined) {
     sinceTime = cluster.clock.now() - sinceSeconds * 1000;
   }
 
-  const log = previous ? cluster.logs.previous(pod.metadata.uid!, container) : cluster.logs.get(pod.metadata.uid!, container);
+  const log = previous
+    ? cluster.logs.previous(pod.metadata.uid!, container)
+    : cluster.logs.get(pod.metadata.uid!, container);
   if (!log) {
     if (previous) {
-      throw StatusError.badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+      throw StatusError.badRequest(
+        `previous terminated container "${container}" in pod "${name}" not found`,
+      );
     }
-    throw StatusError.badRequest(`container "${container}" in pod "${name}" is waiting to start: ${waitingReason(pod, container)}`);
+    throw StatusError.badRequest(
+      `container "${container}" in pod "${name}" is waiting to start: ${waitingReason(
+        pod,
+        container,
+      )}`,
+    );
   }
 
   res.writeHead(200, {

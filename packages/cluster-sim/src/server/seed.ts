@@ -16,7 +16,11 @@ export function parseManifests(text: string): K8sObject[] {
     if (typeof value !== 'object' || Array.isArray(value)) {
       throw new Error('every YAML document must be a Kubernetes object');
     }
-    if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
+    if (
+      typeof value.kind === 'string' &&
+      value.kind.endsWith('List') &&
+      Array.isArray(value.items)
+    ) {
       out.push(...value.items);
     } else {
       out.push(value);
@@ -80,15 +84,46 @@ export function withNodeDefaults(node: K8sObject, index: number): K8sObject {
   return {
     ...node,
     metadata: { ...node.metadata, labels },
-    spec: { ...(node.spec ?? {}), podCIDR: node.spec?.podCIDR ?? `10.244.${index}.0/24` },
+    spec: {
+      ...(node.spec ?? {}),
+      podCIDR: node.spec?.podCIDR ?? `10.244.${index}.0/24`,
+    },
     status: {
       capacity,
       allocatable,
       conditions: node.status?.conditions ?? [
-        { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available', lastHeartbeatTime: now, lastTransitionTime: now },
-        { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure', lastHeartbeatTime: now, lastTransitionTime: now },
-        { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available', lastHeartbeatTime: now, lastTransitionTime: now },
-        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now },
+        {
+          type: 'MemoryPressure',
+          status: 'False',
+          reason: 'KubeletHasSufficientMemory',
+          message: 'kubelet has sufficient memory available',
+          lastHeartbeatTime: now,
+          lastTransitionTime: now,
+        },
+        {
+          type: 'DiskPressure',
+          status: 'False',
+          reason: 'KubeletHasNoDiskPressure',
+          message: 'kubelet has no disk pressure',
+          lastHeartbeatTime: now,
+          lastTransitionTime: now,
+        },
+        {
+          type: 'PIDPressure',
+          status: 'False',
+          reason: 'KubeletHasSufficientPID',
+          message: 'kubelet has sufficient PID available',
+          lastHeartbeatTime: now,
+          lastTransitionTime: now,
+        },
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'KubeletReady',
+          message: 'kubelet is posting ready status',
+          lastHeartbeatTime: now,
+          lastTransitionTime: now,
+        },
       ],
       addresses: node.status?.addresses ?? [
         { type: 'InternalIP', address: `192.168.49.${10 + index}` },
@@ -117,7 +152,10 @@ export const DEFAULT_OBJECTS: K8sObject[] = [
   ...['node-1', 'node-2', 'node-3'].map(name => ({
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, labels: { 'topology.kubernetes.io/zone': `zone-${name.slice(-1)}` } },
+    metadata: {
+      name,
+      labels: { 'topology.kubernetes.io/zone': `zone-${name.slice(-1)}` },
+    },
   })),
 ];
 
@@ -125,7 +163,10 @@ export const DEFAULT_OBJECTS: K8sObject[] = [
  * Creates or replaces objects through the API semantics (so a seed passes
  * admission like anything else). Returns the stored objects.
  */
-export function applyObjects(cluster: Cluster, objects: K8sObject[]): K8sObject[] {
+export function applyObjects(
+  cluster: Cluster,
+  objects: K8sObject[],
+): K8sObject[] {
   const sorted = objects
     .map((o, i) => ({ o, i }))
     .sort((a, b) => rank(a.o.kind) - rank(b.o.kind) || a.i - b.i)
@@ -133,20 +174,39 @@ export function applyObjects(cluster: Cluster, objects: K8sObject[]): K8sObject[
   const out: K8sObject[] = [];
   let nodeIndex = cluster.store.count('core/nodes');
   for (const raw of sorted) {
-    if (!raw || typeof raw !== 'object' || typeof raw.kind !== 'string' || typeof raw.apiVersion !== 'string') {
+    if (
+      !raw ||
+      typeof raw !== 'object' ||
+      typeof raw.kind !== 'string' ||
+      typeof raw.apiVersion !== 'string'
+    ) {
       throw StatusError.badRequest('every object needs apiVersion and kind');
     }
     const resource = cluster.registry.forKind(raw.apiVersion, raw.kind);
     if (!resource) {
-      throw StatusError.badRequest(`no resource serves ${raw.apiVersion} ${raw.kind}`);
+      throw StatusError.badRequest(
+        `no resource serves ${raw.apiVersion} ${raw.kind}`,
+      );
     }
     let object = raw;
     if (raw.kind === 'Node') object = withNodeDefaults(raw, nodeIndex++);
-    const namespace = resource.namespaced ? raw.metadata?.namespace ?? 'default' : undefined;
-    const existing = raw.metadata?.name ? cluster.tryGet(resource, namespace, raw.metadata.name) : undefined;
+    const namespace = resource.namespaced
+      ? raw.metadata?.namespace ?? 'default'
+      : undefined;
+    const existing = raw.metadata?.name
+      ? cluster.tryGet(resource, namespace, raw.metadata.name)
+      : undefined;
     if (existing) {
-      const body = { ...object, metadata: { ...object.metadata, resourceVersion: existing.metadata.resourceVersion } };
-      out.push(cluster.update(resource, namespace, raw.metadata.name, body).object);
+      const body = {
+        ...object,
+        metadata: {
+          ...object.metadata,
+          resourceVersion: existing.metadata.resourceVersion,
+        },
+      };
+      out.push(
+        cluster.update(resource, namespace, raw.metadata.name, body).object,
+      );
     } else {
       out.push(cluster.create(resource, namespace, object).object);
     }

@@ -4,7 +4,12 @@ import { StatusError } from '../store/errors';
 import type { K8sObject, StoreEvent } from '../store/ObjectStore';
 import type { ResourceType } from '../store/resources';
 import { apiVersionOf } from '../store/resources';
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from '../store/selectors';
+import {
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+} from '../store/selectors';
 
 export interface WatchRequest {
   resource: ResourceType;
@@ -30,7 +35,12 @@ export interface WatchOptions {
 const jsonCache = new WeakMap<object, string>();
 
 /** JSON of a stored (frozen) object in the served version, cached per object. */
-export function objectJson(cluster: Cluster, resource: ResourceType, object: K8sObject, version: string): string {
+export function objectJson(
+  cluster: Cluster,
+  resource: ResourceType,
+  object: K8sObject,
+  version: string,
+): string {
   const apiVersion = apiVersionOf(resource.group, version);
   if (object.apiVersion === apiVersion) {
     let json = jsonCache.get(object);
@@ -70,11 +80,16 @@ export class WatchStream {
     const { resource, namespace } = request;
     // Selectors are checked before the stream starts: a bad one is a 400.
     const labels = parseLabelSelector(request.labelSelector);
-    const fields = parseFieldSelector(request.fieldSelector, cluster.fieldSelectorsOf(resource));
+    const fields = parseFieldSelector(
+      request.fieldSelector,
+      cluster.fieldSelectorsOf(resource),
+    );
     const key = cluster.key(resource);
     const matches = (obj: K8sObject | undefined) =>
       !!obj &&
-      (!namespace || !resource.namespaced || obj.metadata.namespace === namespace) &&
+      (!namespace ||
+        !resource.namespaced ||
+        obj.metadata.namespace === namespace) &&
       matchesLabels(labels, obj.metadata.labels) &&
       matchesFields(fields, obj);
 
@@ -83,7 +98,9 @@ export class WatchStream {
     let expired: StatusError | undefined;
     const rv = request.resourceVersion;
     if (!rv || rv === '0' || request.sendInitialEvents) {
-      initial = cluster.store.list(key, resource.namespaced ? namespace : undefined).filter(matches);
+      initial = cluster.store
+        .list(key, resource.namespaced ? namespace : undefined)
+        .filter(matches);
     } else {
       const from = Number(rv);
       if (!Number.isFinite(from) || from < 0) {
@@ -137,11 +154,15 @@ export class WatchStream {
     this.cleanups.push(cluster.store.subscribe(deliver, key));
 
     if (request.allowWatchBookmarks) {
-      const timer = setInterval(() => this.bookmark(), this.options.bookmarkIntervalMs);
+      const timer = setInterval(
+        () => this.bookmark(),
+        this.options.bookmarkIntervalMs,
+      );
       timer.unref?.();
       this.cleanups.push(() => clearInterval(timer));
     }
-    const timeout = request.timeoutSeconds ?? this.options.defaultTimeoutSeconds;
+    const timeout =
+      request.timeoutSeconds ?? this.options.defaultTimeoutSeconds;
     if (timeout > 0) {
       const timer = setTimeout(() => this.close(), timeout * 1000);
       timer.unref?.();
@@ -150,7 +171,10 @@ export class WatchStream {
   }
 
   private bookmark(annotations?: Record<string, string>) {
-    const apiVersion = apiVersionOf(this.request.resource.group, this.request.version);
+    const apiVersion = apiVersionOf(
+      this.request.resource.group,
+      this.request.version,
+    );
     this.write('BOOKMARK', {
       kind: this.request.resource.kind,
       apiVersion,
@@ -163,7 +187,12 @@ export class WatchStream {
 
   private writeObject(type: string, obj: K8sObject) {
     if (this.closed) return;
-    const json = objectJson(this.cluster, this.request.resource, obj, this.request.version);
+    const json = objectJson(
+      this.cluster,
+      this.request.resource,
+      obj,
+      this.request.version,
+    );
     this.send(`{"type":"${type}","object":${json}}\n`);
   }
 

@@ -4,7 +4,13 @@ import { admit, defaultObject } from '../admission';
 import { StatusError, StatusBody, successStatus } from './errors';
 import { K8sObject, ObjectStore } from './ObjectStore';
 import { LogStore } from './logs';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, clone, deepEqual } from './patch';
+import {
+  applyJsonPatch,
+  applyMergePatch,
+  applyStrategicMergePatch,
+  clone,
+  deepEqual,
+} from './patch';
 import {
   ResourceRegistry,
   ResourceType,
@@ -86,7 +92,8 @@ const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 export function randomSuffix(length = 5): string {
   let out = '';
   for (let i = 0; i < length; i++) {
-    out += GENERATE_ALPHABET[Math.floor(Math.random() * GENERATE_ALPHABET.length)];
+    out +=
+      GENERATE_ALPHABET[Math.floor(Math.random() * GENERATE_ALPHABET.length)];
   }
   return out;
 }
@@ -118,22 +125,46 @@ export class Cluster {
   }
 
   /** The object as served in `version` (one storage, several served versions). */
-  present(object: K8sObject, resource: ResourceType, version?: string): K8sObject {
-    const apiVersion = apiVersionOf(resource.group, version ?? resource.versions[0]);
+  present(
+    object: K8sObject,
+    resource: ResourceType,
+    version?: string,
+  ): K8sObject {
+    const apiVersion = apiVersionOf(
+      resource.group,
+      version ?? resource.versions[0],
+    );
     if (object.apiVersion === apiVersion) return object;
     return { ...object, apiVersion };
   }
 
   // ---------------------------------------------------------------- reads
 
-  get(resource: ResourceType, namespace: string | undefined, name: string): K8sObject {
-    const found = this.store.get(this.key(resource), resource.namespaced ? namespace : undefined, name);
-    if (!found) throw StatusError.notFound(resource.group, resource.plural, name);
+  get(
+    resource: ResourceType,
+    namespace: string | undefined,
+    name: string,
+  ): K8sObject {
+    const found = this.store.get(
+      this.key(resource),
+      resource.namespaced ? namespace : undefined,
+      name,
+    );
+    if (!found)
+      throw StatusError.notFound(resource.group, resource.plural, name);
     return found;
   }
 
-  tryGet(resource: ResourceType, namespace: string | undefined, name: string): K8sObject | undefined {
-    return this.store.get(this.key(resource), resource.namespaced ? namespace : undefined, name);
+  tryGet(
+    resource: ResourceType,
+    namespace: string | undefined,
+    name: string,
+  ): K8sObject | undefined {
+    return this.store.get(
+      this.key(resource),
+      resource.namespaced ? namespace : undefined,
+      name,
+    );
   }
 
   /** Objects matching the selectors, with limit / continue paging. */
@@ -141,21 +172,35 @@ export class Cluster {
     resource: ResourceType,
     namespace: string | undefined,
     options: ListOptions = {},
-  ): { items: K8sObject[]; resourceVersion: string; continue?: string; remainingItemCount?: number } {
+  ): {
+    items: K8sObject[];
+    resourceVersion: string;
+    continue?: string;
+    remainingItemCount?: number;
+  } {
     const labels = parseLabelSelector(options.labelSelector);
-    const fields = parseFieldSelector(options.fieldSelector, this.fieldSelectorsOf(resource));
+    const fields = parseFieldSelector(
+      options.fieldSelector,
+      this.fieldSelectorsOf(resource),
+    );
     const key = this.key(resource);
     let listRv = this.store.currentRevision;
     let startAfter: string | undefined;
     if (options.continue) {
       let token: { rv: number; start: string };
       try {
-        token = JSON.parse(Buffer.from(options.continue, 'base64').toString('utf8'));
+        token = JSON.parse(
+          Buffer.from(options.continue, 'base64').toString('utf8'),
+        );
       } catch {
-        throw StatusError.badRequest('continue key is not valid: invalid continue token');
+        throw StatusError.badRequest(
+          'continue key is not valid: invalid continue token',
+        );
       }
       if (typeof token?.rv !== 'number' || typeof token?.start !== 'string') {
-        throw StatusError.badRequest('continue key is not valid: invalid continue token');
+        throw StatusError.badRequest(
+          'continue key is not valid: invalid continue token',
+        );
       }
       if (token.rv < this.store.compactedRevision(key)) {
         throw StatusError.expired(
@@ -171,9 +216,12 @@ export class Cluster {
     let items = all;
     if (startAfter !== undefined) {
       const after = startAfter;
-      items = items.filter(obj => `${obj.metadata.namespace ?? ''}/${obj.metadata.name}` > after);
+      items = items.filter(
+        obj => `${obj.metadata.namespace ?? ''}/${obj.metadata.name}` > after,
+      );
     }
-    const limit = options.limit && options.limit > 0 ? options.limit : undefined;
+    const limit =
+      options.limit && options.limit > 0 ? options.limit : undefined;
     if (limit !== undefined && items.length > limit) {
       const page = items.slice(0, limit);
       const last = page[page.length - 1];
@@ -194,11 +242,21 @@ export class Cluster {
   }
 
   fieldSelectorsOf(resource: ResourceType): string[] {
-    return ['metadata.name', 'metadata.namespace', ...(resource.fieldSelectors ?? [])];
+    return [
+      'metadata.name',
+      'metadata.namespace',
+      ...(resource.fieldSelectors ?? []),
+    ];
   }
 
-  matches(obj: K8sObject, labels: LabelSelector, fields: FieldSelector): boolean {
-    return matchesLabels(labels, obj.metadata.labels) && matchesFields(fields, obj);
+  matches(
+    obj: K8sObject,
+    labels: LabelSelector,
+    fields: FieldSelector,
+  ): boolean {
+    return (
+      matchesLabels(labels, obj.metadata.labels) && matchesFields(fields, obj)
+    );
   }
 
   // ---------------------------------------------------------------- create
@@ -211,7 +269,9 @@ export class Cluster {
   ): WriteResult {
     const object = this.checkBody(resource, namespace, body);
     if (object.metadata.resourceVersion) {
-      throw StatusError.badRequest('resourceVersion should not be set on objects to be created');
+      throw StatusError.badRequest(
+        'resourceVersion should not be set on objects to be created',
+      );
     }
     if (!object.metadata.name && object.metadata.generateName) {
       object.metadata.name = `${object.metadata.generateName}${randomSuffix()}`;
@@ -227,14 +287,21 @@ export class Cluster {
     object.metadata.creationTimestamp = isoSeconds(this.clock.now());
     if (resource.generation) object.metadata.generation = 1;
     else delete object.metadata.generation;
-    if (resource.statusSubresource && resource.kind !== 'Node' && resource.kind !== 'Pod') {
+    if (
+      resource.statusSubresource &&
+      resource.kind !== 'Node' &&
+      resource.kind !== 'Pod'
+    ) {
       delete object.status;
     }
     if (resource.kind === 'Pod') {
       // A new pod starts Pending whatever status the client sent.
       delete object.status;
     }
-    defaultObject(object, { uid, allocateClusterIP: () => this.allocateClusterIP() });
+    defaultObject(object, {
+      uid,
+      allocateClusterIP: () => this.allocateClusterIP(),
+    });
     const warnings = admit({
       resource,
       operation: 'CREATE',
@@ -242,8 +309,14 @@ export class Cluster {
       fieldValidation: options.fieldValidation,
       list: (g, p, ns) => this.store.list(this.key(this.resource(g, p)), ns),
     });
-    if (this.tryGet(resource, object.metadata.namespace, object.metadata.name)) {
-      throw StatusError.alreadyExists(resource.group, resource.plural, object.metadata.name);
+    if (
+      this.tryGet(resource, object.metadata.namespace, object.metadata.name)
+    ) {
+      throw StatusError.alreadyExists(
+        resource.group,
+        resource.plural,
+        object.metadata.name,
+      );
     }
     if (options.dryRun) {
       return { object, warnings };
@@ -251,9 +324,15 @@ export class Cluster {
     return { object: this.store.put(this.key(resource), object), warnings };
   }
 
-  private checkBody(resource: ResourceType, namespace: string | undefined, body: unknown): K8sObject {
+  private checkBody(
+    resource: ResourceType,
+    namespace: string | undefined,
+    body: unknown,
+  ): K8sObject {
     if (!isObject(body)) {
-      throw StatusError.badRequest('the body of the request must be a JSON object');
+      throw StatusError.badRequest(
+        'the body of the request must be a JSON object',
+      );
     }
     const object = clone(body) as K8sObject;
     if (object.kind !== undefined && object.kind !== resource.kind) {
@@ -263,24 +342,36 @@ export class Cluster {
     }
     if (
       object.apiVersion !== undefined &&
-      !resource.versions.some(v => apiVersionOf(resource.group, v) === object.apiVersion)
+      !resource.versions.some(
+        v => apiVersionOf(resource.group, v) === object.apiVersion,
+      )
     ) {
       throw StatusError.badRequest(
-        `the API version in the data (${object.apiVersion}) does not match the expected API version (${storageApiVersion(resource)})`,
+        `the API version in the data (${
+          object.apiVersion
+        }) does not match the expected API version (${storageApiVersion(
+          resource,
+        )})`,
       );
     }
     object.kind = resource.kind;
     object.apiVersion = storageApiVersion(resource);
     if (!isObject(object.metadata)) object.metadata = {} as any;
     if (resource.namespaced) {
-      if (object.metadata.namespace && namespace && object.metadata.namespace !== namespace) {
+      if (
+        object.metadata.namespace &&
+        namespace &&
+        object.metadata.namespace !== namespace
+      ) {
         throw StatusError.badRequest(
           'the namespace of the provided object does not match the namespace sent on the request',
         );
       }
       object.metadata.namespace = namespace ?? object.metadata.namespace;
       if (!object.metadata.namespace) {
-        throw StatusError.badRequest('a namespace is required for namespaced resources');
+        throw StatusError.badRequest(
+          'a namespace is required for namespaced resources',
+        );
       }
     } else {
       delete object.metadata.namespace;
@@ -366,7 +457,10 @@ export class Cluster {
       if (incoming.status === undefined) delete next.status;
     } else if (sub === 'ephemeralcontainers') {
       next = clone(existing);
-      next.spec = { ...next.spec, ephemeralContainers: incoming.spec?.ephemeralContainers ?? [] };
+      next.spec = {
+        ...next.spec,
+        ephemeralContainers: incoming.spec?.ephemeralContainers ?? [],
+      };
       this.checkEphemeralContainers(existing, next);
     } else {
       next = incoming;
@@ -383,8 +477,12 @@ export class Cluster {
       } else {
         delete next.metadata.generation;
       }
-      for (const key of ['deletionTimestamp', 'deletionGracePeriodSeconds'] as const) {
-        if (existing.metadata[key] !== undefined) (next.metadata as any)[key] = existing.metadata[key];
+      for (const key of [
+        'deletionTimestamp',
+        'deletionGracePeriodSeconds',
+      ] as const) {
+        if (existing.metadata[key] !== undefined)
+          (next.metadata as any)[key] = existing.metadata[key];
         else delete next.metadata[key];
       }
       if (existing.metadata.deletionTimestamp) {
@@ -393,13 +491,20 @@ export class Cluster {
           f => !(existing.metadata.finalizers ?? []).includes(f),
         );
         if (added.length > 0) {
-          throw StatusError.invalid(resource.group, resource.kind, existing.metadata.name, [
-            {
-              reason: 'FieldValueForbidden',
-              field: 'metadata.finalizers',
-              message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
-            },
-          ]);
+          throw StatusError.invalid(
+            resource.group,
+            resource.kind,
+            existing.metadata.name,
+            [
+              {
+                reason: 'FieldValueForbidden',
+                field: 'metadata.finalizers',
+                message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(
+                  added,
+                )}`,
+              },
+            ],
+          );
         }
       }
       if (resource.statusSubresource) {
@@ -409,7 +514,10 @@ export class Cluster {
       if (resource.kind === 'Pod' && sub !== 'binding') {
         // spec.ephemeralContainers only changes through its subresource.
         if (existing.spec?.ephemeralContainers) {
-          next.spec = { ...next.spec, ephemeralContainers: existing.spec.ephemeralContainers };
+          next.spec = {
+            ...next.spec,
+            ephemeralContainers: existing.spec.ephemeralContainers,
+          };
         } else if (next.spec) {
           delete next.spec.ephemeralContainers;
         }
@@ -431,7 +539,11 @@ export class Cluster {
         list: (g, p, ns) => this.store.list(this.key(this.resource(g, p)), ns),
       });
     }
-    if (resource.generation && sub !== 'status' && this.specChanged(existing, next)) {
+    if (
+      resource.generation &&
+      sub !== 'status' &&
+      this.specChanged(existing, next)
+    ) {
       next.metadata.generation = (existing.metadata.generation ?? 0) + 1;
     }
     next.metadata.resourceVersion = existing.metadata.resourceVersion;
@@ -474,7 +586,8 @@ export class Cluster {
           {
             reason: 'FieldValueForbidden',
             field: 'spec.ephemeralContainers',
-            message: 'Forbidden: existing ephemeral containers may not be removed or changed',
+            message:
+              'Forbidden: existing ephemeral containers may not be removed or changed',
           },
         ]);
       }
@@ -487,21 +600,40 @@ export class Cluster {
       const field = `spec.ephemeralContainers[${i}]`;
       if (!isObject(c) || typeof c.name !== 'string' || !c.name) {
         throw StatusError.invalid('', 'Pod', name, [
-          { reason: 'FieldValueRequired', field: `${field}.name`, message: 'Required value' },
+          {
+            reason: 'FieldValueRequired',
+            field: `${field}.name`,
+            message: 'Required value',
+          },
         ]);
       }
       if (names.has(c.name)) {
         throw StatusError.invalid('', 'Pod', name, [
-          { reason: 'FieldValueDuplicate', field: `${field}.name`, message: `Duplicate value: "${c.name}"` },
+          {
+            reason: 'FieldValueDuplicate',
+            field: `${field}.name`,
+            message: `Duplicate value: "${c.name}"`,
+          },
         ]);
       }
       names.add(c.name);
       if (typeof c.image !== 'string' || !c.image) {
         throw StatusError.invalid('', 'Pod', name, [
-          { reason: 'FieldValueRequired', field: `${field}.image`, message: 'Required value' },
+          {
+            reason: 'FieldValueRequired',
+            field: `${field}.image`,
+            message: 'Required value',
+          },
         ]);
       }
-      for (const forbidden of ['ports', 'resources', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle']) {
+      for (const forbidden of [
+        'ports',
+        'resources',
+        'livenessProbe',
+        'readinessProbe',
+        'startupProbe',
+        'lifecycle',
+      ]) {
         if (c[forbidden] !== undefined) {
           throw StatusError.invalid('', 'Pod', name, [
             {
@@ -534,7 +666,9 @@ export class Cluster {
     if (!existing) {
       if (type === 'apply' && !options.subresource) {
         if (!options.fieldManager) {
-          throw StatusError.badRequest('PATCH, application/apply-patch+yaml requires fieldManager to be set');
+          throw StatusError.badRequest(
+            'PATCH, application/apply-patch+yaml requires fieldManager to be set',
+          );
         }
         const body: any = clone(patchBody);
         if (isObject(body)) {
@@ -545,7 +679,9 @@ export class Cluster {
       throw StatusError.notFound(resource.group, resource.plural, name);
     }
     if (type === 'apply' && !options.fieldManager) {
-      throw StatusError.badRequest('PATCH, application/apply-patch+yaml requires fieldManager to be set');
+      throw StatusError.badRequest(
+        'PATCH, application/apply-patch+yaml requires fieldManager to be set',
+      );
     }
     let source: any = clone(existing);
     if (options.subresource === 'scale') {
@@ -554,7 +690,8 @@ export class Cluster {
     let patched: any;
     switch (type) {
       case 'merge':
-        if (!isObject(patchBody)) throw StatusError.badRequest('a merge patch must be a JSON object');
+        if (!isObject(patchBody))
+          throw StatusError.badRequest('a merge patch must be a JSON object');
         patched = applyMergePatch(source, patchBody);
         break;
       case 'json':
@@ -566,13 +703,16 @@ export class Cluster {
       case 'apply':
         // Server-side apply, approximated: the applied configuration merges
         // over the object (no field ownership or removal of unlisted fields).
-        if (!isObject(patchBody)) throw StatusError.badRequest('an apply patch must be an object');
+        if (!isObject(patchBody))
+          throw StatusError.badRequest('an apply patch must be an object');
         patched = resource.custom
           ? applyMergePatch(source, patchBody)
           : applyStrategicMergePatch(source, patchBody);
         break;
       default:
-        throw StatusError.unsupportedMediaType(`unsupported patch type ${String(type)}`);
+        throw StatusError.unsupportedMediaType(
+          `unsupported patch type ${String(type)}`,
+        );
     }
     if (!isObject(patched)) {
       throw StatusError.badRequest('the patch did not produce an object');
@@ -622,7 +762,8 @@ export class Cluster {
     options: WriteOptions = {},
   ): WriteResult {
     const existing = this.get(resource, namespace, name);
-    if (!isObject(body)) throw StatusError.badRequest('the body must be a Scale object');
+    if (!isObject(body))
+      throw StatusError.badRequest('the body must be a Scale object');
     const rv = body.metadata?.resourceVersion;
     if (rv && rv !== existing.metadata.resourceVersion) {
       throw StatusError.conflict(resource.group, resource.plural, name);
@@ -630,21 +771,42 @@ export class Cluster {
     return this.applyScale(resource, existing, body, options);
   }
 
-  private applyScale(resource: ResourceType, existing: K8sObject, scale: any, options: WriteOptions): WriteResult {
+  private applyScale(
+    resource: ResourceType,
+    existing: K8sObject,
+    scale: any,
+    options: WriteOptions,
+  ): WriteResult {
     const replicas = scale?.spec?.replicas;
-    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-      throw StatusError.invalid('autoscaling', 'Scale', existing.metadata.name, [
-        {
-          reason: 'FieldValueInvalid',
-          field: 'spec.replicas',
-          message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
-        },
-      ]);
+    if (
+      typeof replicas !== 'number' ||
+      !Number.isInteger(replicas) ||
+      replicas < 0
+    ) {
+      throw StatusError.invalid(
+        'autoscaling',
+        'Scale',
+        existing.metadata.name,
+        [
+          {
+            reason: 'FieldValueInvalid',
+            field: 'spec.replicas',
+            message: `Invalid value: ${JSON.stringify(
+              replicas,
+            )}: must be greater than or equal to 0`,
+          },
+        ],
+      );
     }
     const next = clone(existing);
     next.spec = { ...next.spec, replicas };
-    const result = this.applyUpdate(resource, existing, next, { dryRun: options.dryRun });
-    return { object: this.scaleOf(resource, result.object), warnings: result.warnings };
+    const result = this.applyUpdate(resource, existing, next, {
+      dryRun: options.dryRun,
+    });
+    return {
+      object: this.scaleOf(resource, result.object),
+      warnings: result.warnings,
+    };
   }
 
   // ---------------------------------------------------------------- delete
@@ -665,7 +827,10 @@ export class Cluster {
         `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${existing.metadata.uid}`,
       );
     }
-    if (pre?.resourceVersion && pre.resourceVersion !== existing.metadata.resourceVersion) {
+    if (
+      pre?.resourceVersion &&
+      pre.resourceVersion !== existing.metadata.resourceVersion
+    ) {
       throw StatusError.conflict(
         resource.group,
         resource.plural,
@@ -723,20 +888,26 @@ export class Cluster {
 
     const finalizers = [...(existing.metadata.finalizers ?? [])];
     const needsFinalizer =
-      (policy === 'Foreground' || policy === 'Orphan') && this.dependentsOf(existing).length > 0;
+      (policy === 'Foreground' || policy === 'Orphan') &&
+      this.dependentsOf(existing).length > 0;
     if (finalizers.length > 0 || needsFinalizer) {
       const next = clone(existing);
       next.metadata.deletionTimestamp ??= isoSeconds(this.clock.now());
       next.metadata.deletionGracePeriodSeconds ??= 0;
       if (needsFinalizer) this.addPropagationFinalizer(next, policy);
-      const stored = same(next, existing) ? existing : this.store.put(this.key(resource), next);
+      const stored = same(next, existing)
+        ? existing
+        : this.store.put(this.key(resource), next);
       return { object: stored, warnings };
     }
     this.removeNow(resource, existing, policy);
     return this.deleteResponse(resource, existing, true, warnings);
   }
 
-  private addPropagationFinalizer(object: K8sObject, policy: PropagationPolicy) {
+  private addPropagationFinalizer(
+    object: K8sObject,
+    policy: PropagationPolicy,
+  ) {
     const finalizers = new Set(object.metadata.finalizers ?? []);
     if (policy === 'Foreground' && this.dependentsOf(object).length > 0) {
       finalizers.add(FINALIZER_FOREGROUND);
@@ -775,7 +946,11 @@ export class Cluster {
     };
   }
 
-  private deleteNamespace(resource: ResourceType, existing: K8sObject, warnings: string[]): DeleteResult {
+  private deleteNamespace(
+    resource: ResourceType,
+    existing: K8sObject,
+    warnings: string[],
+  ): DeleteResult {
     if (existing.metadata.deletionTimestamp) {
       return { object: existing, warnings };
     }
@@ -791,8 +966,16 @@ export class Cluster {
    * Removes an object from storage now (grace period over, finalizers gone)
    * and applies the owner-reference cascade to its dependents.
    */
-  removeNow(resource: ResourceType, object: K8sObject, policy: PropagationPolicy = 'Background') {
-    const removed = this.store.remove(this.key(resource), object.metadata.namespace, object.metadata.name);
+  removeNow(
+    resource: ResourceType,
+    object: K8sObject,
+    policy: PropagationPolicy = 'Background',
+  ) {
+    const removed = this.store.remove(
+      this.key(resource),
+      object.metadata.namespace,
+      object.metadata.name,
+    );
     if (!removed) return;
     if (resource.kind === 'Pod') {
       this.hooks.onPodRemoved?.(removed);
@@ -803,21 +986,31 @@ export class Cluster {
       const remainingOwners = (dep.metadata.ownerReferences ?? []).filter(
         ref => ref.uid !== removed.metadata.uid,
       );
-      const liveOwner = remainingOwners.some(ref => this.ownerExists(ref, dep.metadata.namespace));
+      const liveOwner = remainingOwners.some(ref =>
+        this.ownerExists(ref, dep.metadata.namespace),
+      );
       if (policy === 'Orphan' || liveOwner) {
         this.dropOwnerReference(depResource, dep, removed.metadata.uid!);
       } else {
-        const current = this.tryGet(depResource, dep.metadata.namespace, dep.metadata.name);
+        const current = this.tryGet(
+          depResource,
+          dep.metadata.namespace,
+          dep.metadata.name,
+        );
         if (current && !current.metadata.deletionTimestamp) {
           this.delete(depResource, dep.metadata.namespace, dep.metadata.name, {
-            propagationPolicy: policy === 'Foreground' ? 'Foreground' : 'Background',
+            propagationPolicy:
+              policy === 'Foreground' ? 'Foreground' : 'Background',
           });
         }
       }
     }
   }
 
-  private ownerExists(ref: { uid: string; kind: string; name: string }, namespace?: string): boolean {
+  private ownerExists(
+    ref: { uid: string; kind: string; name: string },
+    namespace?: string,
+  ): boolean {
     for (const resource of this.registry.resources) {
       if (resource.kind !== ref.kind) continue;
       const owner = this.tryGet(resource, namespace, ref.name);
@@ -826,26 +1019,39 @@ export class Cluster {
     return false;
   }
 
-  dropOwnerReference(resource: ResourceType, dependent: K8sObject, ownerUid: string) {
-    const current = this.tryGet(resource, dependent.metadata.namespace, dependent.metadata.name);
+  dropOwnerReference(
+    resource: ResourceType,
+    dependent: K8sObject,
+    ownerUid: string,
+  ) {
+    const current = this.tryGet(
+      resource,
+      dependent.metadata.namespace,
+      dependent.metadata.name,
+    );
     if (!current) return;
     const next = clone(current);
-    next.metadata.ownerReferences = (next.metadata.ownerReferences ?? []).filter(
-      ref => ref.uid !== ownerUid,
-    );
-    if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
+    next.metadata.ownerReferences = (
+      next.metadata.ownerReferences ?? []
+    ).filter(ref => ref.uid !== ownerUid);
+    if (next.metadata.ownerReferences.length === 0)
+      delete next.metadata.ownerReferences;
     if (!same(next, current)) this.store.put(this.key(resource), next);
   }
 
   /** Objects whose ownerReferences name `owner` (same namespace, or any for cluster-scoped owners). */
-  dependentsOf(owner: K8sObject): Array<{ resource: ResourceType; object: K8sObject }> {
+  dependentsOf(
+    owner: K8sObject,
+  ): Array<{ resource: ResourceType; object: K8sObject }> {
     const uid = owner.metadata.uid;
     const out: Array<{ resource: ResourceType; object: K8sObject }> = [];
     for (const resource of this.registry.resources) {
       if (!resource.namespaced && owner.metadata.namespace) continue;
       const candidates = this.store.list(
         this.key(resource),
-        owner.metadata.namespace && resource.namespaced ? owner.metadata.namespace : undefined,
+        owner.metadata.namespace && resource.namespaced
+          ? owner.metadata.namespace
+          : undefined,
       );
       for (const object of candidates) {
         if (object.metadata.ownerReferences?.some(ref => ref.uid === uid)) {
@@ -864,18 +1070,30 @@ export class Cluster {
     if (resource.kind === 'Pod' && object.spec?.nodeName) {
       // The kubelet removes a running pod once its grace period is over.
       const phase = object.status?.phase;
-      const due = Date.parse(object.metadata.deletionTimestamp) <= this.clock.now();
+      const due =
+        Date.parse(object.metadata.deletionTimestamp) <= this.clock.now();
       if (!due && phase !== 'Succeeded' && phase !== 'Failed') return;
     }
     this.removeNow(resource, object);
   }
 
   /** Finalizer handling for controllers: remove `finalizer` from an object. */
-  removeFinalizer(resource: ResourceType, object: K8sObject, finalizer: string) {
-    const current = this.tryGet(resource, object.metadata.namespace, object.metadata.name);
-    if (!current || !(current.metadata.finalizers ?? []).includes(finalizer)) return;
+  removeFinalizer(
+    resource: ResourceType,
+    object: K8sObject,
+    finalizer: string,
+  ) {
+    const current = this.tryGet(
+      resource,
+      object.metadata.namespace,
+      object.metadata.name,
+    );
+    if (!current || !(current.metadata.finalizers ?? []).includes(finalizer))
+      return;
     const next = clone(current);
-    next.metadata.finalizers = next.metadata.finalizers!.filter(f => f !== finalizer);
+    next.metadata.finalizers = next.metadata.finalizers!.filter(
+      f => f !== finalizer,
+    );
     if (next.metadata.finalizers.length === 0) delete next.metadata.finalizers;
     const stored = this.store.put(this.key(resource), next);
     this.removeIfFinalized(resource, stored);
@@ -887,8 +1105,16 @@ export class Cluster {
    * Writes a controller-computed status (no admission, last writer wins on
    * the latest copy). A no-op when nothing changed.
    */
-  writeStatus(resource: ResourceType, object: K8sObject, status: any): K8sObject | undefined {
-    const current = this.tryGet(resource, object.metadata.namespace, object.metadata.name);
+  writeStatus(
+    resource: ResourceType,
+    object: K8sObject,
+    status: any,
+  ): K8sObject | undefined {
+    const current = this.tryGet(
+      resource,
+      object.metadata.namespace,
+      object.metadata.name,
+    );
     if (!current) return undefined;
     if (same(current.status, status)) return current;
     return this.store.put(this.key(resource), { ...current, status });
@@ -924,7 +1150,12 @@ export class Cluster {
     });
     for (const item of items) {
       try {
-        this.delete(resource, item.metadata.namespace, item.metadata.name, options);
+        this.delete(
+          resource,
+          item.metadata.namespace,
+          item.metadata.name,
+          options,
+        );
       } catch (error) {
         if (!(error instanceof StatusError && error.code === 404)) throw error;
       }
@@ -971,7 +1202,9 @@ export class Cluster {
       apiVersion: 'v1',
       kind: 'Event',
       metadata: {
-        name: `${involved.metadata.name}.${randomUUID().replace(/-/g, '').slice(0, 16)}`,
+        name: `${involved.metadata.name}.${randomUUID()
+          .replace(/-/g, '')
+          .slice(0, 16)}`,
         namespace,
         uid: randomUUID(),
         creationTimestamp: now,
@@ -1001,7 +1234,9 @@ export class Cluster {
 
 export function selectorString(selector: any): string {
   if (!isObject(selector)) return '';
-  const parts = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  const parts = Object.entries(selector.matchLabels ?? {}).map(
+    ([k, v]) => `${k}=${v}`,
+  );
   for (const e of selector.matchExpressions ?? []) {
     switch (e.operator) {
       case 'In':

@@ -73,7 +73,12 @@ export class ObjectStore {
   private readonly listeners = new Set<StoreListener>();
   private readonly keyListeners = new Map<string, Set<StoreListener>>();
 
-  constructor(private readonly options: { historyLimit?: number; startRevision?: number } = {}) {
+  constructor(
+    private readonly options: {
+      historyLimit?: number;
+      startRevision?: number;
+    } = {},
+  ) {
     this.revision = options.startRevision ?? 1000;
   }
 
@@ -90,7 +95,11 @@ export class ObjectStore {
     return this.compacted.get(key) ?? 0;
   }
 
-  get(key: string, namespace: string | undefined, name: string): K8sObject | undefined {
+  get(
+    key: string,
+    namespace: string | undefined,
+    name: string,
+  ): K8sObject | undefined {
     return this.data.get(key)?.get(objectKey(namespace, name));
   }
 
@@ -142,7 +151,11 @@ export class ObjectStore {
   }
 
   /** Removes an object; the DELETED event carries a new resourceVersion. */
-  remove(key: string, namespace: string | undefined, name: string): K8sObject | undefined {
+  remove(
+    key: string,
+    namespace: string | undefined,
+    name: string,
+  ): K8sObject | undefined {
     const collection = this.collection(key);
     const id = objectKey(namespace, name);
     const previous = collection.get(id);
@@ -161,7 +174,9 @@ export class ObjectStore {
   eventsSince(key: string, rv: number): StoreEvent[] {
     const compacted = this.compactedRevision(key);
     if (rv < compacted) {
-      throw StatusError.expired(`too old resource version: ${rv} (${compacted})`);
+      throw StatusError.expired(
+        `too old resource version: ${rv} (${compacted})`,
+      );
     }
     const events = this.history.get(key) ?? [];
     // History is sorted by rv: binary search for the first event after rv.

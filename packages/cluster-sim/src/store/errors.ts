@@ -79,7 +79,10 @@ export class StatusError extends Error {
     return new StatusError(
       409,
       'Conflict',
-      `Operation cannot be fulfilled on ${qualifiedResource(group, plural)} "${name}": ${
+      `Operation cannot be fulfilled on ${qualifiedResource(
+        group,
+        plural,
+      )} "${name}": ${
         why ??
         'the object has been modified; please apply your changes to the latest version and try again'
       }`,
@@ -114,7 +117,9 @@ export class StatusError extends Error {
     return new StatusError(410, 'Expired', message);
   }
 
-  static methodNotAllowed(message = 'the server does not allow this method on the requested resource') {
+  static methodNotAllowed(
+    message = 'the server does not allow this method on the requested resource',
+  ) {
     return new StatusError(405, 'MethodNotAllowed', message);
   }
 

@@ -5,6 +5,8 @@
  */
 
 const CHUNK_LINES = 2048;
+/** Like the kubelet's log rotation: the oldest lines go once a container instance has logged this much. */
+export const MAX_LOG_BYTES = 256 * 1024 * 1024;
 
 interface Chunk {
   lines: string[];
@@ -28,8 +30,11 @@ export function formatTimestamp(ms: number): string {
 
 export class ContainerLog {
   private readonly chunks: Chunk[] = [];
+  /** Lines appended since the start (positions are absolute, so followers survive rotation). */
   private totalLines = 0;
   private totalBytes = 0;
+  /** Lines rotated away from the front. */
+  private droppedLines = 0;
   private ended = false;
   private readonly followers = new Set<() => void>();
 
@@ -37,8 +42,17 @@ export class ContainerLog {
     return this.totalLines;
   }
 
+  /** Bytes currently kept. */
   get byteCount() {
     return this.totalBytes;
+  }
+
+  private rotate() {
+    while (this.totalBytes > MAX_LOG_BYTES && this.chunks.length > 1) {
+      const dropped = this.chunks.shift()!;
+      this.totalBytes -= dropped.bytes;
+      this.droppedLines += dropped.lines.length;
+    }
   }
 
   get isEnded() {
@@ -48,7 +62,9 @@ export class ContainerLog {
   append(time: number, text: string) {
     if (this.ended) return;
     // One entry per line; a trailing newline is implied.
-    const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+    const lines = text.endsWith('\n')
+      ? text.slice(0, -1).split('\n')
+      : text.split('\n');
     for (const line of lines) {
       let chunk = this.chunks[this.chunks.length - 1];
       if (!chunk || chunk.lines.length >= CHUNK_LINES) {
@@ -62,6 +78,7 @@ export class ContainerLog {
       this.totalBytes += bytes;
       this.totalLines++;
     }
+    this.rotate();
     this.notify();
   }
 
@@ -81,6 +98,7 @@ export class ContainerLog {
       this.totalBytes += bytes;
       this.totalLines++;
     }
+    this.rotate();
     this.notify();
   }
 
@@ -102,7 +120,7 @@ export class ContainerLog {
 
   /** Position (line index) where reading starts for these options. */
   startIndex(options: LogReadOptions): number {
-    let start = 0;
+    let start = this.droppedLines;
     if (options.sinceTime !== undefined) {
       start = this.firstLineAtOrAfter(options.sinceTime);
     }
@@ -113,7 +131,7 @@ export class ContainerLog {
   }
 
   private firstLineAtOrAfter(time: number): number {
-    let index = 0;
+    let index = this.droppedLines;
     for (const chunk of this.chunks) {
       const last = chunk.times[chunk.times.length - 1];
       if (last < time) {
@@ -132,7 +150,7 @@ export class ContainerLog {
    * whole chunks are sent as one cached buffer.
    */
   *read(from: number, timestamps: boolean): Generator<Buffer> {
-    let index = 0;
+    let index = this.droppedLines;
     for (let c = 0; c < this.chunks.length; c++) {
       const chunk = this.chunks[c];
       const next = index + chunk.lines.length;
@@ -149,7 +167,9 @@ export class ContainerLog {
         const parts: string[] = [];
         for (let i = offset; i < chunk.lines.length; i++) {
           parts.push(
-            timestamps ? `${formatTimestamp(chunk.times[i])} ${chunk.lines[i]}` : chunk.lines[i],
+            timestamps
+              ? `${formatTimestamp(chunk.times[i])} ${chunk.lines[i]}`
+              : chunk.lines[i],
           );
         }
         yield Buffer.from(`${parts.join('\n')}\n`);
@@ -161,15 +181,23 @@ export class ContainerLog {
   /** The whole log as text (tests). */
   text(options: LogReadOptions = {}): string {
     const out: Buffer[] = [];
-    for (const b of this.read(this.startIndex(options), !!options.timestamps)) out.push(b);
+    for (const b of this.read(this.startIndex(options), !!options.timestamps))
+      out.push(b);
     const all = Buffer.concat(out);
-    return (options.limitBytes !== undefined ? all.subarray(0, options.limitBytes) : all).toString();
+    return (
+      options.limitBytes !== undefined
+        ? all.subarray(0, options.limitBytes)
+        : all
+    ).toString();
   }
 }
 
 /** All container logs, by pod uid and container name; the previous instance is kept for `previous=true`. */
 export class LogStore {
-  private readonly logs = new Map<string, { current: ContainerLog; previous?: ContainerLog }>();
+  private readonly logs = new Map<
+    string,
+    { current: ContainerLog; previous?: ContainerLog }
+  >();
 
   private key(podUid: string, container: string) {
     return `${podUid}/${container}`;

@@ -50,14 +50,18 @@ function resolveParent(doc: Json, tokens: string[], op: string): Json {
     if (Array.isArray(cur)) {
       const index = Number(token);
       if (!/^\d+$/.test(token) || index >= cur.length) {
-        patchFailed(`${op} operation does not apply: doc is missing path: "${token}"`);
+        patchFailed(
+          `${op} operation does not apply: doc is missing path: "${token}"`,
+        );
       }
       cur = cur[index];
     } else if (isObject(cur) && token in cur) {
       cur = cur[token];
     } else {
       patchFailed(
-        `${op} operation does not apply: doc is missing path: "/${tokens.join('/')}": missing value`,
+        `${op} operation does not apply: doc is missing path: "/${tokens.join(
+          '/',
+        )}": missing value`,
       );
     }
   }
@@ -72,12 +76,16 @@ function getAt(doc: Json, path: string, op: string): Json {
   if (Array.isArray(parent)) {
     const index = Number(last);
     if (!/^\d+$/.test(last) || index >= parent.length) {
-      patchFailed(`${op} operation does not apply: doc is missing path: "${path}"`);
+      patchFailed(
+        `${op} operation does not apply: doc is missing path: "${path}"`,
+      );
     }
     return parent[index];
   }
   if (!isObject(parent) || !(last in parent)) {
-    patchFailed(`${op} operation does not apply: doc is missing path: "${path}": missing value`);
+    patchFailed(
+      `${op} operation does not apply: doc is missing path: "${path}": missing value`,
+    );
   }
   return parent[last];
 }
@@ -89,12 +97,16 @@ function removeAt(doc: Json, path: string, op: string): Json {
   if (Array.isArray(parent)) {
     const index = Number(last);
     if (!/^\d+$/.test(last) || index >= parent.length) {
-      patchFailed(`${op} operation does not apply: doc is missing path: "${path}"`);
+      patchFailed(
+        `${op} operation does not apply: doc is missing path: "${path}"`,
+      );
     }
     return parent.splice(index, 1)[0];
   }
   if (!isObject(parent) || !(last in parent)) {
-    patchFailed(`${op} operation does not apply: doc is missing path: "${path}": missing value`);
+    patchFailed(
+      `${op} operation does not apply: doc is missing path: "${path}": missing value`,
+    );
   }
   const value = parent[last];
   delete parent[last];
@@ -112,14 +124,18 @@ function addAt(doc: Json, path: string, value: Json, op: string): Json {
     } else {
       const index = Number(last);
       if (!/^\d+$/.test(last) || index > parent.length) {
-        patchFailed(`${op} operation does not apply: doc is missing path: "${path}"`);
+        patchFailed(
+          `${op} operation does not apply: doc is missing path: "${path}"`,
+        );
       }
       parent.splice(index, 0, value);
     }
   } else if (isObject(parent)) {
     parent[last] = value;
   } else {
-    patchFailed(`${op} operation does not apply: doc is missing path: "${path}"`);
+    patchFailed(
+      `${op} operation does not apply: doc is missing path: "${path}"`,
+    );
   }
   return doc;
 }
@@ -127,7 +143,13 @@ function addAt(doc: Json, path: string, value: Json, op: string): Json {
 /** Structural equality (object key order does not matter, list order does). */
 export function deepEqual(a: Json, b: Json): boolean {
   if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (
+    typeof a !== typeof b ||
+    a === null ||
+    b === null ||
+    typeof a !== 'object'
+  )
+    return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) {
     if (a.length !== b.length) return false;
@@ -138,7 +160,8 @@ export function deepEqual(a: Json, b: Json): boolean {
   const kb = Object.keys(b).filter(k => b[k] !== undefined);
   if (ka.length !== kb.length) return false;
   for (const k of ka) {
-    if (!Object.prototype.hasOwnProperty.call(b, k) || !deepEqual(a[k], b[k])) return false;
+    if (!Object.prototype.hasOwnProperty.call(b, k) || !deepEqual(a[k], b[k]))
+      return false;
   }
   return true;
 }
@@ -152,11 +175,15 @@ export function applyJsonPatch(target: Json, operations: Json): Json {
   let doc = clone(target);
   for (const operation of operations) {
     if (!isObject(operation) || typeof operation.op !== 'string') {
-      throw StatusError.badRequest('a JSON patch operation needs "op" and "path"');
+      throw StatusError.badRequest(
+        'a JSON patch operation needs "op" and "path"',
+      );
     }
     const { op, path, from, value } = operation;
     if (typeof path !== 'string') {
-      throw StatusError.badRequest(`JSON patch operation "${op}" needs a "path"`);
+      throw StatusError.badRequest(
+        `JSON patch operation "${op}" needs a "path"`,
+      );
     }
     switch (op) {
       case 'add':
@@ -239,7 +266,9 @@ function listStrategy(path: string[]): ListStrategy {
       return 'set';
     case 'ports':
       // ServiceSpec.ports merge by port; other `ports` lists are atomic.
-      return parent === 'spec' && path.length === 2 ? { mergeKey: 'port' } : 'replace';
+      return parent === 'spec' && path.length === 2
+        ? { mergeKey: 'port' }
+        : 'replace';
     default:
       return 'replace';
   }
@@ -248,7 +277,14 @@ function listStrategy(path: string[]): ListStrategy {
 function stripDirectives(value: Json): Json {
   if (Array.isArray(value)) {
     return value
-      .filter(item => !(isObject(item) && item.$patch !== undefined && Object.keys(item).length === 1))
+      .filter(
+        item =>
+          !(
+            isObject(item) &&
+            item.$patch !== undefined &&
+            Object.keys(item).length === 1
+          ),
+      )
       .map(stripDirectives);
   }
   if (isObject(value)) {
@@ -266,7 +302,9 @@ function stripDirectives(value: Json): Json {
 function mergeList(original: Json, patch: Json[], path: string[]): Json[] {
   const strategy = listStrategy(path);
   if (patch.some(item => isObject(item) && item.$patch === 'replace')) {
-    return stripDirectives(patch.filter(item => !(isObject(item) && item.$patch === 'replace')));
+    return stripDirectives(
+      patch.filter(item => !(isObject(item) && item.$patch === 'replace')),
+    );
   }
   const orig: Json[] = Array.isArray(original) ? clone(original) : [];
   if (strategy === 'replace') {
@@ -284,7 +322,9 @@ function mergeList(original: Json, patch: Json[], path: string[]): Json[] {
   for (const item of patch) {
     if (!isObject(item)) {
       throw StatusError.badRequest(
-        `unable to find api field in struct for the list at ${path.join('.')}: items must be objects with "${key}"`,
+        `unable to find api field in struct for the list at ${path.join(
+          '.',
+        )}: items must be objects with "${key}"`,
       );
     }
     const index = out.findIndex(
@@ -313,14 +353,20 @@ function strategicMerge(original: Json, patch: Json, path: string[]): Json {
   if (patch.$patch === 'delete') {
     return undefined;
   }
-  const result: Record<string, Json> = isObject(original) ? clone(original) : {};
+  const result: Record<string, Json> = isObject(original)
+    ? clone(original)
+    : {};
   if (Array.isArray(patch.$retainKeys)) {
     for (const key of Object.keys(result)) {
       if (!patch.$retainKeys.includes(key)) delete result[key];
     }
   }
   for (const [key, value] of Object.entries(patch)) {
-    if (key === '$patch' || key === '$retainKeys' || key.startsWith('$setElementOrder/')) {
+    if (
+      key === '$patch' ||
+      key === '$retainKeys' ||
+      key.startsWith('$setElementOrder/')
+    ) {
       continue;
     }
     if (key.startsWith('$deleteFromPrimitiveList/')) {
@@ -353,7 +399,9 @@ function strategicMerge(original: Json, patch: Json, path: string[]): Json {
  */
 export function applyStrategicMergePatch(target: Json, patch: Json): Json {
   if (!isObject(patch)) {
-    throw StatusError.badRequest('a strategic merge patch must be a JSON object');
+    throw StatusError.badRequest(
+      'a strategic merge patch must be a JSON object',
+    );
   }
   return strategicMerge(target, patch, []);
 }

@@ -188,13 +188,20 @@ export const RESOURCES: ResourceType[] = [
     generation: true,
   }),
   // autoscaling/v2
-  r('autoscaling', ['v2'], 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, {
-    shortNames: ['hpa'],
-    categories: ['all'],
-    subresources: ['status'],
-    statusSubresource: true,
-    generation: true,
-  }),
+  r(
+    'autoscaling',
+    ['v2'],
+    'HorizontalPodAutoscaler',
+    'horizontalpodautoscalers',
+    true,
+    {
+      shortNames: ['hpa'],
+      categories: ['all'],
+      subresources: ['status'],
+      statusSubresource: true,
+      generation: true,
+    },
+  ),
   // networking.k8s.io/v1
   r('networking.k8s.io', ['v1'], 'NetworkPolicy', 'networkpolicies', true, {
     shortNames: ['netpol'],
@@ -245,11 +252,18 @@ export const RESOURCES: ResourceType[] = [
     subresources: ['status'],
   }),
   // monitoring.coreos.com/v1
-  r('monitoring.coreos.com', ['v1'], 'PrometheusRule', 'prometheusrules', true, {
-    shortNames: ['promrule'],
-    custom: true,
-    generation: true,
-  }),
+  r(
+    'monitoring.coreos.com',
+    ['v1'],
+    'PrometheusRule',
+    'prometheusrules',
+    true,
+    {
+      shortNames: ['promrule'],
+      custom: true,
+      generation: true,
+    },
+  ),
 ];
 
 export function resourceKey(resource: ResourceType): string {
@@ -272,7 +286,10 @@ export class ResourceRegistry {
   constructor(readonly resources: ResourceType[] = RESOURCES) {
     for (const resource of resources) {
       for (const version of resource.versions) {
-        this.byPath.set(`${resource.group}/${version}/${resource.plural}`, resource);
+        this.byPath.set(
+          `${resource.group}/${version}/${resource.plural}`,
+          resource,
+        );
         this.byKind.set(
           `${apiVersionOf(resource.group, version)}/${resource.kind}`,
           resource,
@@ -282,7 +299,11 @@ export class ResourceRegistry {
   }
 
   /** The resource served at /api(s)/<group>/<version>/<plural>. */
-  find(group: string, version: string, plural: string): ResourceType | undefined {
+  find(
+    group: string,
+    version: string,
+    plural: string,
+  ): ResourceType | undefined {
     return this.byPath.get(`${group}/${version}/${plural}`);
   }
 
@@ -301,8 +322,15 @@ export class ResourceRegistry {
     return found;
   }
 
-  groups(): Array<{ name: string; versions: string[]; preferredVersion: string }> {
-    const groups = new Map<string, { versions: Set<string>; preferred: string }>();
+  groups(): Array<{
+    name: string;
+    versions: string[];
+    preferredVersion: string;
+  }> {
+    const groups = new Map<
+      string,
+      { versions: Set<string>; preferred: string }
+    >();
     for (const resource of this.resources) {
       if (!resource.group) continue;
       const entry = groups.get(resource.group) ?? {

@@ -8,7 +8,8 @@ export type LabelRequirement =
 
 export type LabelSelector = LabelRequirement[];
 
-const KEY = /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$/;
+const KEY =
+  /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$/;
 const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 function bad(selector: string, why: string): never {
@@ -20,7 +21,9 @@ function bad(selector: string, why: string): never {
 /**
  * Parses the label selector syntax of the API (`a=b,c!=d,e in (f,g),!h,i`).
  */
-export function parseLabelSelector(selector: string | undefined): LabelSelector {
+export function parseLabelSelector(
+  selector: string | undefined,
+): LabelSelector {
   if (!selector || !selector.trim()) {
     return [];
   }
@@ -70,7 +73,10 @@ export function parseLabelSelector(selector: string | undefined): LabelSelector 
       checkKey(selector, m[1]);
       return { key: m[1], op: 'exists' as const };
     }
-    return bad(selector, `found '${part}', expected: key, !key, key=value, key!=value, key in (v1,v2) or key notin (v1,v2)`);
+    return bad(
+      selector,
+      `found '${part}', expected: key, !key, key=value, key!=value, key in (v1,v2) or key notin (v1,v2)`,
+    );
   });
 }
 
@@ -125,7 +131,11 @@ export function fromLabelSelectorObject(
   selector:
     | {
         matchLabels?: Record<string, string>;
-        matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+        matchExpressions?: Array<{
+          key: string;
+          operator: string;
+          values?: string[];
+        }>;
       }
     | undefined
     | null,
@@ -155,7 +165,11 @@ export function fromLabelSelectorObject(
   return reqs;
 }
 
-export type FieldSelector = Array<{ field: string; op: 'eq' | 'neq'; value: string }>;
+export type FieldSelector = Array<{
+  field: string;
+  op: 'eq' | 'neq';
+  value: string;
+}>;
 
 /**
  * Parses a field selector (`a=b,c!=d`), rejecting fields the resource does

@@ -50,7 +50,9 @@ export interface FaultDecision {
  */
 export class FaultInjector {
   private readonly rules: ActiveFault[] = [];
-  private readonly watchDroppers = new Set<(filter: string | undefined, graceful: boolean) => boolean>();
+  private readonly watchDroppers = new Set<
+    (filter: string | undefined, graceful: boolean) => boolean
+  >();
   private readonly execDroppers = new Set<() => void>();
   private random: () => number = Math.random;
 
@@ -73,13 +75,20 @@ export class FaultInjector {
   }
 
   /** Adds `latencyMs` to matching requests. */
-  addLatency(latencyMs: number, options: Omit<FaultRule, 'kind' | 'latencyMs'> = {}): string {
+  addLatency(
+    latencyMs: number,
+    options: Omit<FaultRule, 'kind' | 'latencyMs'> = {},
+  ): string {
     return this.add({ ...options, kind: 'latency', latencyMs });
   }
 
   /** Updates and patches answer 409 Conflict (count times, or with a ratio). */
   conflictStorm(options: Omit<FaultRule, 'kind' | 'verbs'> = {}): string {
-    return this.add({ ...options, kind: 'conflict', verbs: ['update', 'patch'] });
+    return this.add({
+      ...options,
+      kind: 'conflict',
+      verbs: ['update', 'patch'],
+    });
   }
 
   remove(id: string): boolean {
@@ -98,16 +107,24 @@ export class FaultInjector {
   }
 
   /** What happens to a request: called by the API server before it acts. */
-  decide(verb: FaultVerb, group: string, plural: string, namespace?: string, name = ''): FaultDecision {
+  decide(
+    verb: FaultVerb,
+    group: string,
+    plural: string,
+    namespace?: string,
+    name = '',
+  ): FaultDecision {
     const decision: FaultDecision = { latencyMs: 0 };
     const names = [plural, group ? `${plural}.${group}` : plural];
     for (const rule of [...this.rules]) {
       if (rule.verbs && !rule.verbs.includes(verb)) continue;
-      if (rule.resources && !rule.resources.some(r => names.includes(r))) continue;
+      if (rule.resources && !rule.resources.some(r => names.includes(r)))
+        continue;
       if (rule.namespace && rule.namespace !== namespace) continue;
       if (rule.ratio !== undefined && this.random() >= rule.ratio) continue;
       rule.fired++;
-      if (rule.count !== undefined && rule.fired >= rule.count) this.remove(rule.id);
+      if (rule.count !== undefined && rule.fired >= rule.count)
+        this.remove(rule.id);
       if (rule.kind === 'latency') {
         decision.latencyMs += rule.latencyMs ?? 0;
       } else if (!decision.error) {
@@ -116,14 +133,23 @@ export class FaultInjector {
             group,
             plural,
             name,
-            rule.message ?? 'the object has been modified; please apply your changes to the latest version and try again',
+            rule.message ??
+              'the object has been modified; please apply your changes to the latest version and try again',
           );
         } else {
           const status = rule.status ?? 500;
-          const message = rule.message ?? `injected fault: ${verb} ${plural} fails with ${status}`;
+          const message =
+            rule.message ??
+            `injected fault: ${verb} ${plural} fails with ${status}`;
           if (status === 500) decision.error = StatusError.internal(message);
-          else if (status === 429) decision.error = StatusError.tooManyRequests(message);
-          else decision.error = new StatusError(status, reasonFor(status), message);
+          else if (status === 429)
+            decision.error = StatusError.tooManyRequests(message);
+          else
+            decision.error = new StatusError(
+              status,
+              reasonFor(status),
+              message,
+            );
         }
       }
     }
@@ -131,7 +157,9 @@ export class FaultInjector {
   }
 
   /** The server registers how to drop its watches / exec sockets. */
-  registerWatchDropper(drop: (filter: string | undefined, graceful: boolean) => boolean): () => void {
+  registerWatchDropper(
+    drop: (filter: string | undefined, graceful: boolean) => boolean,
+  ): () => void {
     this.watchDroppers.add(drop);
     return () => this.watchDroppers.delete(drop);
   }
@@ -149,7 +177,8 @@ export class FaultInjector {
    */
   dropWatches(resource?: string, options: { graceful?: boolean } = {}): number {
     let n = 0;
-    for (const drop of [...this.watchDroppers]) n += drop(resource, !!options.graceful) ? 1 : 0;
+    for (const drop of [...this.watchDroppers])
+      n += drop(resource, !!options.graceful) ? 1 : 0;
     return n;
   }
 
@@ -186,23 +215,59 @@ function reasonFor(status: number): string {
   }
 }
 
-const VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', 'exec', 'log'];
+const VERBS = [
+  'get',
+  'list',
+  'watch',
+  'create',
+  'update',
+  'patch',
+  'delete',
+  'deletecollection',
+  'exec',
+  'log',
+];
 
 function validateRule(rule: any): string | undefined {
   if (!rule || typeof rule !== 'object') return 'a fault must be an object';
-  if (!['error', 'latency', 'conflict'].includes(rule.kind)) return 'fault kind must be "error", "latency" or "conflict"';
-  if (rule.verbs !== undefined && (!Array.isArray(rule.verbs) || rule.verbs.some((v: any) => !VERBS.includes(v)))) {
+  if (!['error', 'latency', 'conflict'].includes(rule.kind))
+    return 'fault kind must be "error", "latency" or "conflict"';
+  if (
+    rule.verbs !== undefined &&
+    (!Array.isArray(rule.verbs) ||
+      rule.verbs.some((v: any) => !VERBS.includes(v)))
+  ) {
     return `fault verbs must be some of ${VERBS.join(', ')}`;
   }
-  if (rule.resources !== undefined && (!Array.isArray(rule.resources) || rule.resources.some((r: any) => typeof r !== 'string'))) {
+  if (
+    rule.resources !== undefined &&
+    (!Array.isArray(rule.resources) ||
+      rule.resources.some((r: any) => typeof r !== 'string'))
+  ) {
     return 'fault resources must be a list of resource names such as "pods" or "deployments.apps"';
   }
-  if (rule.status !== undefined && (!Number.isInteger(rule.status) || rule.status < 400 || rule.status > 599)) {
+  if (
+    rule.status !== undefined &&
+    (!Number.isInteger(rule.status) || rule.status < 400 || rule.status > 599)
+  ) {
     return 'fault status must be an HTTP error status (400-599)';
   }
-  if (rule.count !== undefined && (!Number.isInteger(rule.count) || rule.count < 1)) return 'fault count must be a positive integer';
-  if (rule.ratio !== undefined && (typeof rule.ratio !== 'number' || rule.ratio < 0 || rule.ratio > 1)) return 'fault ratio must be between 0 and 1';
-  if (rule.kind === 'latency' && (typeof rule.latencyMs !== 'number' || rule.latencyMs < 0 || rule.latencyMs > 600_000)) {
+  if (
+    rule.count !== undefined &&
+    (!Number.isInteger(rule.count) || rule.count < 1)
+  )
+    return 'fault count must be a positive integer';
+  if (
+    rule.ratio !== undefined &&
+    (typeof rule.ratio !== 'number' || rule.ratio < 0 || rule.ratio > 1)
+  )
+    return 'fault ratio must be between 0 and 1';
+  if (
+    rule.kind === 'latency' &&
+    (typeof rule.latencyMs !== 'number' ||
+      rule.latencyMs < 0 ||
+      rule.latencyMs > 600_000)
+  ) {
     return 'a latency fault needs latencyMs between 0 and 600000';
   }
   return undefined;

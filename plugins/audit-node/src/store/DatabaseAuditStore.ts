@@ -23,7 +23,6 @@ import {
   AUDIT_GENESIS_HASH,
   chainHashOf,
   contentHashOf,
-  sha256Hex,
 } from '../chain/canonical';
 import { AuditCheckpoint, CheckpointSigner } from '../chain/signer';
 import { prepareRecord } from './prepare';
@@ -38,6 +37,7 @@ import {
   rowToRecord,
 } from './rows';
 import { Spool, SpoolSegment } from './Spool';
+import { verifyAuditTrail } from './verify';
 import {
   AuditArchive,
   AuditEventInput,
@@ -1127,99 +1127,6 @@ export class DatabaseAuditStore implements AuditStore {
   }
 }
 
-/** What verification reads of a record: its canonical content and its hashes. */
-export interface VerifyRow {
-  seq: number | string;
-  /** The canonical content (see canonicalContent). */
-  canonical: string;
-  content_hash: string;
-  prev_hash: string;
-  hash: string;
-  at: string;
-}
-
-const CONTENT_COLUMNS_SQL =
-  "'fincloud-audit/1', seq, id, at, plugin, event_id, severity, status, actor_type, actor_ref, entity_ref, request_method, request_path, request_ip, meta, error, correlation_id";
-
-/**
- * Reads records in seq order, each record's content columns as one JSON
- * array built by the database (one column instead of sixteen: the driver's
- * row parsing is what limits the verify rate). The array is parsed and
- * written again with JSON.stringify, so the hashed text is the canonical
- * form whatever the database's JSON spacing; the values are the columns'
- * exact values.
- */
-async function* verifyPages(
-  knex: Knex,
-  pageSize: number,
-  signal?: AbortSignal,
-): AsyncGenerator<VerifyRow[]> {
-  const isPg = String(knex.client.config.client).includes('pg');
-  const contentSql = isPg
-    ? `json_build_array(${CONTENT_COLUMNS_SQL})::text`
-    : `json_array(${CONTENT_COLUMNS_SQL})`;
-  const top = (await knex('audit_events').max({ max: 'seq' }).first()) as
-    | { max: unknown }
-    | undefined;
-  const maxSeq = Number(top?.max ?? 0);
-  // Bounded seq ranges (seq is gapless; a gap is a finding, not a stop) keep
-  // the plan an index range scan however stale the table's statistics are.
-  for (let after = 0; after < maxSeq; after += pageSize) {
-    signal?.throwIfAborted();
-    const rows = (await knex('audit_events')
-      .select(
-        'seq',
-        knex.raw(`${contentSql} as c`),
-        'content_hash',
-        'prev_hash',
-        'hash',
-        'at',
-      )
-      .where('seq', '>', after)
-      .andWhere('seq', '<=', after + pageSize)
-      .orderBy('seq', 'asc')) as Array<
-      Omit<VerifyRow, 'canonical'> & { c: string }
-    >;
-    if (!rows.length) continue;
-    yield rows.map(r => ({
-      seq: r.seq,
-      canonical: JSON.stringify(JSON.parse(r.c)),
-      content_hash: r.content_hash,
-      prev_hash: r.prev_hash,
-      hash: r.hash,
-      at: r.at,
-    }));
-  }
-}
-
-/**
- * Verifies the audit trail straight from its tables (read only): the
- * store's `verify`, the CLI and the scheduled check use it.
- *
- * @public
- */
-export async function verifyAuditTrail(
-  knex: Knex,
-  signer: CheckpointSigner,
-  options?: { signal?: AbortSignal; pageSize?: number },
-): Promise<AuditVerifyResult> {
-  const checkpoints = (
-    (await knex<CheckpointRow>('audit_checkpoints').orderBy(
-      'seq',
-      'asc',
-    )) as CheckpointRow[]
-  ).map(rowToCheckpoint);
-  const head = (await knex<HeadRow>('audit_head')
-    .where({ id: 1 } as any)
-    .first()) as HeadRow | undefined;
-  return verifyChain({
-    pages: verifyPages(knex, options?.pageSize ?? 10_000, options?.signal),
-    checkpoints,
-    signer,
-    headSeq: head ? Number(head.seq) : undefined,
-  });
-}
-
 function checkpointToRow(cp: AuditCheckpoint): CheckpointRow {
   return {
     seq: cp.seq,
@@ -1228,122 +1135,5 @@ function checkpointToRow(cp: AuditCheckpoint): CheckpointRow {
     algorithm: cp.algorithm,
     key_id: cp.keyId,
     signature: cp.signature,
-  };
-}
-
-/**
- * Walks pages of rows in seq order from seq 1 and checks every record's
- * content hash, its link to the previous record, the gaplessness of seq,
- * and every checkpoint's hash and signature. Stops at the first broken
- * record.
- *
- * @public
- */
-export async function verifyChain(options: {
-  pages: AsyncIterable<VerifyRow[]>;
-  checkpoints: AuditCheckpoint[];
-  signer: CheckpointSigner;
-  headSeq?: number;
-}): Promise<AuditVerifyResult> {
-  const { checkpoints, signer } = options;
-  const cpBySeq = new Map(checkpoints.map(c => [c.seq, c]));
-  let expected = 1;
-  let prev = AUDIT_GENESIS_HASH;
-  let checked = 0;
-  let head: AuditVerifyResult['head'];
-  let firstBroken: AuditVerifyResult['firstBroken'];
-  let lastCheckpoint: AuditVerifyResult['lastCheckpoint'];
-
-  /** Checks one row; returns why it is broken, or undefined. */
-  const check = (row: VerifyRow): AuditVerifyResult['firstBroken'] => {
-    const seq = Number(row.seq);
-    if (seq !== expected) {
-      return {
-        seq: expected,
-        reason:
-          seq > expected
-            ? `record ${expected} is missing (the next record present is ${seq}): a gap in the chain`
-            : `record ${seq} appears out of order`,
-      };
-    }
-    const contentHash = sha256Hex(row.canonical);
-    if (contentHash !== row.content_hash) {
-      return {
-        seq,
-        reason: `record ${seq} was altered: its content does not match its hash`,
-      };
-    }
-    if (row.prev_hash !== prev) {
-      return {
-        seq,
-        reason: `record ${seq} does not link to record ${
-          seq - 1
-        }: prevHash differs from that record's hash (record ${
-          seq - 1
-        } or ${seq} was altered)`,
-      };
-    }
-    const hash = chainHashOf(prev, contentHash);
-    if (hash !== row.hash) {
-      return {
-        seq,
-        reason: `record ${seq} was altered: its stored hash does not match its content and prevHash`,
-      };
-    }
-    const cp = cpBySeq.get(seq);
-    if (cp) {
-      const sig = signer.verify(cp);
-      const valid = sig === true && cp.hash === hash;
-      lastCheckpoint = { seq, at: cp.at, valid };
-      if (cp.hash !== hash) {
-        return {
-          seq,
-          reason: `checkpoint at record ${seq} (signed ${cp.at}) does not match the chain: the chain up to ${seq} was rewritten`,
-        };
-      }
-      if (sig !== true) {
-        return {
-          seq,
-          reason: `checkpoint at record ${seq} has an invalid signature${
-            typeof sig === 'string' ? `: ${sig}` : ''
-          }`,
-        };
-      }
-    }
-    prev = hash;
-    checked += 1;
-    expected += 1;
-    head = { seq, hash, at: row.at };
-    return undefined;
-  };
-
-  for await (const rows of options.pages) {
-    for (const row of rows) {
-      firstBroken = check(row);
-      if (firstBroken) break;
-    }
-    if (firstBroken) break;
-  }
-
-  if (!firstBroken) {
-    const beyond = checkpoints.find(c => c.seq >= expected);
-    if (beyond) {
-      firstBroken = {
-        seq: expected,
-        reason: `records ${expected} to ${beyond.seq} are missing: a checkpoint signed ${beyond.at} covers record ${beyond.seq}`,
-      };
-    } else if (options.headSeq !== undefined && options.headSeq >= expected) {
-      firstBroken = {
-        seq: expected,
-        reason: `records ${expected} to ${options.headSeq} are missing: the chain head says ${options.headSeq}`,
-      };
-    }
-  }
-  return {
-    ok: !firstBroken,
-    checked,
-    ...(head ? { head } : {}),
-    ...(firstBroken ? { firstBroken } : {}),
-    ...(lastCheckpoint ? { lastCheckpoint } : {}),
   };
 }

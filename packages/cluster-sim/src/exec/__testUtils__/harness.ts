@@ -13,8 +13,8 @@ export interface ManualClock extends SimClock {
 
 export const T0 = Date.UTC(2024, 10, 28, 10, 42, 1);
 
-export function manualClock(start = T0): ManualClock {
-  let now = start;
+export function manualClock(startAt = T0): ManualClock {
+  let now = startAt;
   let seq = 0;
   const timers = new Map<number, { at: number; fn: () => void }>();
   const settle = async () => {

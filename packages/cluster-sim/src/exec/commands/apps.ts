@@ -60,6 +60,15 @@ function jvmPid(p: Process, arg: string | undefined): number | undefined {
   return proc && proc.argv[0] === 'java' ? pid : undefined;
 }
 
+const JSTAT_HEADERS: Record<string, string> = {
+  '-gcutil':
+    '  S0     S1     E      O      M     CCS    YGC     YGCT     FGC    FGCT     CGC    CGCT       GCT   ',
+  '-class': 'Loaded  Bytes  Unloaded  Bytes     Time   ',
+  '-gccapacity':
+    ' NGCMN    NGCMX     NGC     S0C   S1C       EC      OGCMN      OGCMX       OGC         OC       MCMN     MCMX      MC     CCSMN    CCSMX     CCSC    YGC    FGC   CGC ',
+  '-gc': '    S0C         S1C         S0U         S1U          EC           EU           OC           OU          MC         MU       CCSC      CCSU     YGC     YGCT     FGC    FGCT     CGC    CGCT       GCT   ',
+};
+
 export const jstat: Program = async p => {
   const [opt, pidArg, interval, count] = p.argv.slice(1);
   if (!opt || opt === '-help' || opt === '--help') {
@@ -86,16 +95,10 @@ export const jstat: Program = async p => {
   const every = interval
     ? Number(interval.replace(/ms$/, '').replace(/s$/, '000'))
     : 0;
-  const times = count ? Number(count) : every ? Infinity : 1;
+  let times = every ? Infinity : 1;
+  if (count) times = Number(count);
   const f = (n: number, d = 1) => n.toFixed(d);
-  const header =
-    opt === '-gcutil'
-      ? '  S0     S1     E      O      M     CCS    YGC     YGCT     FGC    FGCT     CGC    CGCT       GCT   '
-      : opt === '-class'
-      ? 'Loaded  Bytes  Unloaded  Bytes     Time   '
-      : opt === '-gccapacity'
-      ? ' NGCMN    NGCMX     NGC     S0C   S1C       EC      OGCMN      OGCMX       OGC         OC       MCMN     MCMX      MC     CCSMN    CCSMX     CCSC    YGC    FGC   CGC '
-      : '    S0C         S1C         S0U         S1U          EC           EU           OC           OU          MC         MU       CCSC      CCSU     YGC     YGCT     FGC    FGCT     CGC    CGCT       GCT   ';
+  const header = JSTAT_HEADERS[opt] ?? JSTAT_HEADERS['-gc'];
   await out(p, `${header}\n`);
   for (let i = 0; i < times; i++) {
     const h = heap(p);
@@ -202,10 +205,11 @@ export const jcmd: Program = async p => {
   if (pid === undefined) {
     await err(
       p,
-      `Process ${args[0]} not found.` +
-        (/^\d+$/.test(args[0])
+      `Process ${args[0]} not found.${
+        /^\d+$/.test(args[0])
           ? ''
-          : '\nCould not find any processes matching : ' + `'${args[0]}'`),
+          : '\nCould not find any processes matching : ' + `'${args[0]}'`
+      }`,
     );
     return 1;
   }
@@ -295,12 +299,13 @@ export const jps: Program = async p => {
   const l = a.includes('l');
   const v = a.includes('v');
   const q = a.includes('q');
-  const main = q ? '' : l ? ' /opt/app/app.jar' : ' app.jar';
+  const main = l ? ' /opt/app/app.jar' : ' app.jar';
+  const self = l ? ' jdk.jcmd/sun.tools.jps.Jps' : ' Jps';
   await out(
     p,
-    `1${main}${v ? ' -XX:MaxRAMPercentage=75 -XX:+UseG1GC' : ''}\n${p.pid}${
-      q ? '' : l ? ' jdk.jcmd/sun.tools.jps.Jps' : ' Jps'
-    }${
+    `1${q ? '' : main}${v ? ' -XX:MaxRAMPercentage=75 -XX:+UseG1GC' : ''}\n${
+      p.pid
+    }${q ? '' : self}${
       v
         ? ' -Dapplication.home=/opt/java/openjdk -Xms8m -Djdk.module.main=jdk.jcmd'
         : ''

@@ -51,6 +51,17 @@ async function cannotAccess(
 
 // ------------------------------------------------------------------ ls
 
+function byteOrder(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
+function classifySuffix(n: Node): string {
+  if (n.type === 'dir') return '/';
+  if (n.type === 'symlink') return '@';
+  return n.type === 'file' && n.mode & 0o111 ? '*' : '';
+}
+
 export const ls: Program = async p => {
   const a = parseArgs(
     p.argv.slice(1),
@@ -81,32 +92,19 @@ export const ls: Program = async p => {
       entries.sort(
         (x, y) => nodeSize(y[1]) - nodeSize(x[1]) || (x[0] < y[0] ? -1 : 1),
       );
-    else entries.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    else entries.sort((x, y) => byteOrder(x[0], y[0]));
     if (a.flags.has('r')) entries.reverse();
     return entries;
   };
-  const suffix = (n: Node) =>
-    !classify
-      ? ''
-      : n.type === 'dir'
-      ? '/'
-      : n.type === 'symlink'
-      ? '@'
-      : n.type === 'file' && n.mode & 0o111
-      ? '*'
-      : '';
+  const suffix = (n: Node) => (classify ? classifySuffix(n) : '');
   const ino = (name: string) =>
     inode
       ? `${String(100000 + ((name.length * 7919) % 90000)).padStart(7)} `
       : '';
 
   const longLine = (name: string, n: Node, linkPath?: string): string => {
-    const size =
-      n.type === 'device'
-        ? `${n.device === 'null' ? '1,   3' : '1,   5'}`
-        : h
-        ? human(nodeSize(n))
-        : String(nodeSize(n));
+    let size = h ? human(nodeSize(n)) : String(nodeSize(n));
+    if (n.type === 'device') size = n.device === 'null' ? '1,   3' : '1,   5';
     const links =
       n.type === 'dir'
         ? 2 + [...fs.children(n).values()].filter(c => c.type === 'dir').length
@@ -887,7 +885,7 @@ export const find: Program = async p => {
   // expression parser: or → and → not → primary
   const toks = args.slice(i);
   let k = 0;
-  const parseOr = (): Pred => {
+  function parseOr(): Pred {
     let left = parseAnd();
     while (toks[k] === '-o' || toks[k] === '-or') {
       k++;
@@ -896,8 +894,8 @@ export const find: Program = async p => {
       left = async (pa, n, d) => (await l(pa, n, d)) || r(pa, n, d);
     }
     return left;
-  };
-  const parseAnd = (): Pred => {
+  }
+  function parseAnd(): Pred {
     let left = parseNot();
     while (
       k < toks.length &&
@@ -911,21 +909,21 @@ export const find: Program = async p => {
       left = async (pa, n, d) => (await l(pa, n, d)) && r(pa, n, d);
     }
     return left;
-  };
-  const parseNot = (): Pred => {
+  }
+  function parseNot(): Pred {
     if (toks[k] === '!' || toks[k] === '-not') {
       k++;
       const inner = parseNot();
       return async (pa, n, d) => !(await inner(pa, n, d));
     }
     return primary();
-  };
-  const need = (opt: string): string => {
+  }
+  function need(opt: string): string {
     const v = toks[++k];
     if (v === undefined) throw new Error(`missing argument to \`${opt}'`);
     return v;
-  };
-  const primary = (): Pred => {
+  }
+  function primary(): Pred {
     const t = toks[k];
     if (t === '(') {
       k++;
@@ -953,16 +951,13 @@ export const find: Program = async p => {
       case '-type': {
         const ty = need(t);
         k++;
-        return (_pa, n) =>
-          ty === 'f'
-            ? n.type === 'file'
-            : ty === 'd'
-            ? n.type === 'dir'
-            : ty === 'l'
-            ? n.type === 'symlink'
-            : ty === 'c'
-            ? n.type === 'device'
-            : false;
+        const wanted = (
+          { f: 'file', d: 'dir', l: 'symlink', c: 'device' } as Record<
+            string,
+            string
+          >
+        )[ty];
+        return (_pa, n) => n.type === wanted;
       }
       case '-maxdepth':
         maxDepth = Number(need(t));
@@ -987,11 +982,8 @@ export const find: Program = async p => {
         const want = Number(m[2]);
         return (_pa, n) => {
           const size = Math.ceil(nodeSize(n) / unit);
-          return m[1] === '+'
-            ? size > want
-            : m[1] === '-'
-            ? size < want
-            : size === want;
+          if (m[1] === '+') return size > want;
+          return m[1] === '-' ? size < want : size === want;
         };
       }
       case '-newer': {
@@ -1058,7 +1050,7 @@ export const find: Program = async p => {
             : `paths must precede expression: \`${t}'`,
         );
     }
-  };
+  }
 
   let expr: Pred;
   try {
@@ -1225,15 +1217,12 @@ export const stat: Program = async p => {
       const n = p.rt.fs.lookup(f, p.cwd, !a.flags.has('L'));
       const size = nodeSize(n);
       const kind =
-        n.type === 'dir'
-          ? 'directory'
-          : n.type === 'symlink'
-          ? 'symbolic link'
-          : n.type === 'device'
-          ? 'character special file'
-          : size === 0
-          ? 'regular empty file'
-          : 'regular file';
+        {
+          dir: 'directory',
+          symlink: 'symbolic link',
+          device: 'character special file',
+        }[n.type as string] ??
+        (size === 0 ? 'regular empty file' : 'regular file');
       const fmtTime = (ms: number) =>
         new Date(ms)
           .toISOString()
@@ -1315,7 +1304,7 @@ export const chmod: Program = async p => {
           let bits = 0;
           for (const c of m[3]) {
             const b =
-              c === 'r' ? 4 : c === 'w' ? 2 : c === 'x' || c === 'X' ? 1 : 0;
+              ({ r: 4, w: 2, x: 1, X: 1 } as Record<string, number>)[c] ?? 0;
             if (who.includes('u') || who.includes('a')) bits |= b << 6;
             if (who.includes('g') || who.includes('a')) bits |= b << 3;
             if (who.includes('o') || who.includes('a')) bits |= b;

@@ -513,8 +513,9 @@ export const curl: Program = async p => {
       }
       continue;
     }
-    const m =
-      method ?? (headOnly ? 'HEAD' : data !== undefined ? 'POST' : 'GET');
+    let m = method ?? 'GET';
+    if (!method && headOnly) m = 'HEAD';
+    else if (!method && data !== undefined) m = 'POST';
     let target = rawUrl;
     let fetched: Fetched;
     let hops = 0;
@@ -685,11 +686,11 @@ export const wget: Program = async p => {
       if (busybox)
         await err(
           p,
-          f.code === 6
-            ? `wget: bad address '${host}'`
-            : f.code === 1
-            ? `wget: unsupported scheme`
-            : `wget: can't connect to remote host (${host}): Connection refused`,
+          {
+            6: `wget: bad address '${host}'`,
+            1: 'wget: unsupported scheme',
+          }[f.code] ??
+            `wget: can't connect to remote host (${host}): Connection refused`,
         );
       else
         await err(
@@ -698,7 +699,7 @@ export const wget: Program = async p => {
             ? `wget: unable to resolve host address ‘${host}’`
             : `failed: Connection refused.`,
         );
-      status = busybox ? 1 : f.code === 6 ? 4 : 4;
+      status = busybox ? 1 : 4;
       continue;
     }
     if (serverResponse)
@@ -837,15 +838,13 @@ export const netstat: Program = async p => {
   const listening = args.includes('l');
   const programs = args.includes('p');
   const { listen, established } = sockets(p);
-  let text = `Active Internet connections (${
-    listening && !all
-      ? 'only servers'
-      : all
-      ? 'servers and established'
-      : 'w/o servers'
-  })\nProto Recv-Q Send-Q Local Address           Foreign Address         State       ${
-    programs ? 'PID/Program name' : ''
-  }\n`.replace(/ +\n/g, '\n');
+  let scope = 'w/o servers';
+  if (all) scope = 'servers and established';
+  else if (listening) scope = 'only servers';
+  let text =
+    `Active Internet connections (${scope})\nProto Recv-Q Send-Q Local Address           Foreign Address         State       ${
+      programs ? 'PID/Program name' : ''
+    }\n`.replace(/ +\n/g, '\n');
   const row = (
     local: string,
     remote: string,

@@ -127,8 +127,7 @@ function topFrame(p: Process): string {
       `Load average: ${load.join(' ')} 1/${procs.length + 180} ${
         procs[procs.length - 1].pid
       }\n` +
-      `  PID  PPID USER     STAT   VSZ %VSZ CPU %CPU COMMAND\n` +
-      procs
+      `  PID  PPID USER     STAT   VSZ %VSZ CPU %CPU COMMAND\n${procs
         .map(
           pr =>
             `${String(pr.pid).padStart(5)} ${String(pr.ppid).padStart(
@@ -144,8 +143,7 @@ function topFrame(p: Process): string {
               .toFixed(0)
               .padStart(4)} ${cmdline(pr)}`,
         )
-        .join('\n') +
-      '\n'
+        .join('\n')}\n`
     );
   }
   const mib = (kb: number) => (kb / 1024).toFixed(1).padStart(9);
@@ -166,8 +164,7 @@ function topFrame(p: Process): string {
     `MiB Swap:      0.0 total,      0.0 free,      0.0 used. ${mib(
       m.available,
     )} avail Mem\n\n` +
-    `    PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND\n` +
-    procs
+    `    PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND\n${procs
       .map(pr => {
         const age = Math.max(1, now - pr.startedAt);
         const cpu = ((pr.cpuMs() / age) * 100).toFixed(1);
@@ -187,8 +184,7 @@ function topFrame(p: Process): string {
           pr.argv[0].split('/').pop()?.split(':')[0]
         }`;
       })
-      .join('\n') +
-    '\n'
+      .join('\n')}\n`
   );
 }
 
@@ -231,6 +227,11 @@ export const top: Program = async p => {
   return 0;
 };
 
+function humanKib(kb: number): string {
+  if (kb >= 1024 * 1024) return `${(kb / 1024 / 1024).toFixed(1)}Gi`;
+  return kb >= 1024 ? `${Math.round(kb / 1024)}Mi` : `${kb}Ki`;
+}
+
 export const free: Program = async p => {
   const a = parseArgs(p.argv.slice(1), 'bkmghwt', '', [
     'human',
@@ -247,13 +248,7 @@ export const free: Program = async p => {
     conv = kb => String(Math.round(kb / 1024));
   if (a.flags.has('g') || a.flags.has('gibi') || a.flags.has('giga'))
     conv = kb => String(Math.round(kb / 1024 / 1024));
-  if (a.flags.has('h') || a.flags.has('human'))
-    conv = kb =>
-      kb >= 1024 * 1024
-        ? `${(kb / 1024 / 1024).toFixed(1)}Gi`
-        : kb >= 1024
-        ? `${Math.round(kb / 1024)}Mi`
-        : `${kb}Ki`;
+  if (a.flags.has('h') || a.flags.has('human')) conv = humanKib;
   const w = 11;
   const row = (label: string, vals: number[]) =>
     `${label.padEnd(7)}${vals.map(v => conv(v).padStart(w + 1)).join('')}`;
@@ -796,7 +791,7 @@ export const aptGet: Program = async p => {
     await err(p, `E: Unable to locate package ${p.argv[p.argv.length - 1]}`);
     return 100;
   }
-  return fail(p, 'Invalid operation ' + (sub ?? ''), 100);
+  return fail(p, `Invalid operation ${sub ?? ''}`, 100);
 };
 
 export const ping: Program = async p => {
@@ -810,7 +805,7 @@ export const ping: Program = async p => {
     host.startsWith('127.') ||
     host === p.rt.context.podIp ||
     host === p.rt.context.podName;
-  const ip = local ? (host === 'localhost' ? '127.0.0.1' : host) : host;
+  const ip = local && host === 'localhost' ? '127.0.0.1' : host;
   await out(p, `PING ${host} (${ip}): 56 data bytes\n`);
   const count = Number(p.argv[p.argv.indexOf('-c') + 1]) || 4;
   let received = 0;

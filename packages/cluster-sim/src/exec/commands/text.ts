@@ -6,6 +6,7 @@ import { yieldToEventLoop } from '../streams';
 import {
   badOption,
   breToJs,
+  contentBytes,
   err,
   escapeRegex,
   fail,
@@ -23,6 +24,13 @@ import {
 import { userRegex, type UserRegex } from './regex';
 
 // ------------------------------------------------------------------ grep
+
+/** Text that fits in latin1 is bytes (binary-safe); anything else is UTF-8. */
+function encodingOf(text: string): 'utf8' | 'latin1' {
+  for (let i = 0; i < text.length; i++)
+    if (text.charCodeAt(i) > 0xff) return 'utf8';
+  return 'latin1';
+}
 
 export const grep: Program = async p => {
   const a = parseArgs(
@@ -72,7 +80,8 @@ export const grep: Program = async p => {
   const sources_ = patterns
     .flatMap(x => x.split('\n'))
     .map(pat => {
-      let src = fixed ? escapeRegex(pat) : extended ? pat : breToJs(pat);
+      let src = extended ? pat : breToJs(pat);
+      if (fixed) src = escapeRegex(pat);
       if (f('w')) src = `\\b(?:${src})\\b`;
       if (f('x')) src = `^(?:${src})$`;
       return src;
@@ -113,7 +122,8 @@ export const grep: Program = async p => {
       }
     } else files.push({ name: path, node });
   };
-  const ops = operands.length ? operands : recursive ? ['.'] : [];
+  let ops = operands;
+  if (ops.length === 0 && recursive) ops = ['.'];
   for (const o of ops) {
     if (o === '-') {
       files.push({ name: '(standard input)' });
@@ -248,7 +258,8 @@ export const sort: Program = async p => {
     }
     const fx = a.flags.has('f') ? kx.toLowerCase() : kx;
     const fy = a.flags.has('f') ? ky.toLowerCase() : ky;
-    return fx < fy ? -1 : fx > fy ? 1 : 0;
+    if (fx === fy) return 0;
+    return fx < fy ? -1 : 1;
   };
   lines.sort(cmp);
   if (a.flags.has('r') || a.flags.has('reverse')) lines.reverse();
@@ -296,8 +307,8 @@ function ranges(spec: string): Array<[number, number]> {
   return spec.split(',').map(r => {
     const [s, e] = r.split('-');
     const start = s ? Number(s) : 1;
-    const end =
-      e === undefined ? start : e ? Number(e) : Number.POSITIVE_INFINITY;
+    let end = e ? Number(e) : Number.POSITIVE_INFINITY;
+    if (e === undefined) end = start;
     return [start, end];
   });
 }
@@ -483,12 +494,9 @@ export const seq: Program = async p => {
           )}'`
         : 'missing operand',
     );
-  const [first, incr, last] =
-    nums.length === 1
-      ? [1, 1, nums[0]]
-      : nums.length === 2
-      ? [nums[0], 1, nums[1]]
-      : nums;
+  let [first, incr, last] = nums;
+  if (nums.length === 1) [first, incr, last] = [1, 1, nums[0]];
+  else if (nums.length === 2) [first, incr, last] = [nums[0], 1, nums[1]];
   if (incr === 0) return fail(p, "invalid Zero increment value: '0'");
   let buf = '';
   let count = 0;
@@ -532,10 +540,7 @@ export const base64: Program = async p => {
     if (/[^A-Za-z0-9+/=]/.test(clean)) return fail(p, 'invalid input');
     await out(p, Buffer.from(clean, 'base64').toString('latin1'));
   } else {
-    const enc = Buffer.from(
-      data,
-      /[^\x00-\xff]/.test(data) ? 'utf8' : 'latin1',
-    ).toString('base64');
+    const enc = Buffer.from(data, encodingOf(data)).toString('base64');
     await out(p, `${enc.replace(/(.{76})/g, '$1\n').replace(/\n$/, '')}\n`);
   }
   return 0;
@@ -550,8 +555,7 @@ function hashProgram(algo: 'md5' | 'sha256' | 'sha1'): Program {
     )) {
       try {
         const h = createHash(algo);
-        for await (const c of src.chunks)
-          h.update(c, /[^\x00-\xff]/.test(c) ? 'utf8' : 'latin1');
+        for await (const c of src.chunks) h.update(c, encodingOf(c));
         await out(p, `${h.digest('hex')}  ${src.name}\n`);
       } catch (e) {
         rethrowSignals(e);
@@ -630,9 +634,9 @@ export function echoText(args: string[], busyboxOrDash = false): string {
   }
   let s = args.slice(i).join(' ');
   if (escapes || busyboxOrDash) {
-    const cut = s.indexOf('\\c');
-    if (cut >= 0) {
-      s = s.slice(0, cut);
+    const stop = s.indexOf('\\c');
+    if (stop >= 0) {
+      s = s.slice(0, stop);
       newline = false;
     }
     s = unescapeC(s);
@@ -669,55 +673,78 @@ export const echo: Program = async p => {
   return 0;
 };
 
+function formatConversion(
+  conv: string,
+  arg: string,
+  flags: string,
+  width: string,
+  prec: string,
+): string {
+  const int = Math.trunc(Number(arg)) || 0;
+  let v: string;
+  switch (conv) {
+    case 'd':
+    case 'i':
+      v = String(Math.trunc(Number(arg) || 0));
+      break;
+    case 'f':
+      v = (Number(arg) || 0).toFixed(prec ? Number(prec) : 6);
+      break;
+    case 'x':
+      v = int.toString(16);
+      break;
+    case 'X':
+      v = int.toString(16).toUpperCase();
+      break;
+    case 'o':
+      v = int.toString(8);
+      break;
+    case 'c':
+      v = arg.charAt(0);
+      break;
+    case 'b':
+      v = unescapeC(arg);
+      break;
+    default:
+      v = prec ? arg.slice(0, Number(prec)) : arg;
+  }
+  const w = Number(width || 0);
+  if (v.length >= w) return v;
+  if (flags.includes('-')) return v.padEnd(w);
+  return v.padStart(w, flags.includes('0') && conv !== 's' ? '0' : ' ');
+}
+
+/** One pass of a printf format over the arguments from `start`; returns the text and the arguments used. */
+function formatOnce(
+  fmt: string,
+  args: string[],
+  start: number,
+): { text: string; used: number } {
+  let used = 0;
+  const text = unescapeC(fmt).replace(
+    /%([-+ 0#]*)(\d*)(?:\.(\d+))?([sdifxXocb%])/g,
+    (_m, flags: string, width: string, prec: string, conv: string) => {
+      if (conv === '%') return '%';
+      const arg = args[start + used] ?? '';
+      used++;
+      return formatConversion(conv, arg, flags, width, prec);
+    },
+  );
+  return { text, used };
+}
+
+/** printf: the format is reused until every argument is consumed. */
 export function printfText(args: string[]): string {
   const [fmt = '', ...rest] = args;
-  let outS = '';
-  let argi = 0;
+  let text = '';
+  let consumed = 0;
   do {
-    outS += unescapeC(fmt).replace(
-      /%([-+ 0#]*)(\d*)(?:\.(\d+))?([sdifxXocb%])/g,
-      (_m, flags: string, width: string, prec: string, conv: string) => {
-        if (conv === '%') return '%';
-        const arg = rest[argi++] ?? '';
-        let v: string;
-        switch (conv) {
-          case 'd':
-          case 'i':
-            v = String(Math.trunc(Number(arg) || 0));
-            break;
-          case 'f':
-            v = (Number(arg) || 0).toFixed(prec ? Number(prec) : 6);
-            break;
-          case 'x':
-            v = (Math.trunc(Number(arg)) || 0).toString(16);
-            break;
-          case 'X':
-            v = (Math.trunc(Number(arg)) || 0).toString(16).toUpperCase();
-            break;
-          case 'o':
-            v = (Math.trunc(Number(arg)) || 0).toString(8);
-            break;
-          case 'c':
-            v = arg.charAt(0);
-            break;
-          case 'b':
-            v = unescapeC(arg);
-            break;
-          default:
-            v = prec ? arg.slice(0, Number(prec)) : arg;
-        }
-        const w = Number(width || 0);
-        if (v.length < w)
-          v = flags.includes('-')
-            ? v.padEnd(w)
-            : flags.includes('0') && conv !== 's'
-            ? v.padStart(w, '0')
-            : v.padStart(w);
-        return v;
-      },
-    );
-  } while (argi > 0 && argi < rest.length && /%[^%]/.test(fmt));
-  return outS;
+    const once = formatOnce(fmt, rest, consumed);
+    text += once.text;
+    if (once.used === 0) break;
+    consumed += once.used;
+  } while (consumed < rest.length);
+  return text;
 }
 
 export const printf: Program = async p => {
@@ -746,12 +773,7 @@ export function evaluateTest(p: Process, args: string[]): number {
         return (
           !!n &&
           n.type === 'file' &&
-          (n.content.kind === 'dynamic' ||
-            (n.content.kind === 'text'
-              ? n.content.text.length > 0
-              : n.content.kind === 'bytes'
-              ? n.content.bytes.length > 0
-              : n.content.size() > 0))
+          (n.content.kind === 'dynamic' || contentBytes(n.content) > 0)
         );
       case '-r':
       case '-w':
@@ -812,7 +834,7 @@ export function evaluateTest(p: Process, args: string[]): number {
     }
   };
   let i = 0;
-  const orExpr = (): boolean => {
+  function orExpr(): boolean {
     let v = andExpr();
     while (args[i] === '-o') {
       i++;
@@ -820,8 +842,8 @@ export function evaluateTest(p: Process, args: string[]): number {
       v = v || r;
     }
     return v;
-  };
-  const andExpr = (): boolean => {
+  }
+  function andExpr(): boolean {
     let v = notExpr();
     while (args[i] === '-a') {
       i++;
@@ -829,15 +851,15 @@ export function evaluateTest(p: Process, args: string[]): number {
       v = v && r;
     }
     return v;
-  };
-  const notExpr = (): boolean => {
+  }
+  function notExpr(): boolean {
     if (args[i] === '!') {
       i++;
       return !notExpr();
     }
     return prim();
-  };
-  const prim = (): boolean => {
+  }
+  function prim(): boolean {
     if (args[i] === '(') {
       i++;
       const v = orExpr();
@@ -862,7 +884,7 @@ export function evaluateTest(p: Process, args: string[]): number {
     const v = (args[i] ?? '').length > 0;
     i++;
     return v;
-  };
+  }
   if (args.length === 0) return 1;
   const v = orExpr();
   if (i < args.length) throw new Error(`${args[i]}: unexpected operator`);
@@ -968,7 +990,8 @@ function parseSed(script: string, extended: boolean): SedCmd[] {
             !(a1 === '$' && !last)
         : (_l, n, last) => at(a1, n, last);
       s = s.slice(m[0].length).trim();
-    } else if ((m = /^\/((?:[^/\\]|\\.)*)\//.exec(s))) {
+    } else if (/^\/((?:[^/\\]|\\.)*)\//.test(s)) {
+      m = /^\/((?:[^/\\]|\\.)*)\//.exec(s)!;
       const re = mkRe(m[1]);
       addr = l => re.test(l);
       s = s.slice(m[0].length).trim();
@@ -1183,39 +1206,7 @@ export const awk: Program = async p => {
     emitted = '';
   };
   const exec = (actions: string, fields: string[], line: string): void => {
-    for (const stmt of actions
-      .split(/;|\n/)
-      .map(s => s.trim())
-      .filter(Boolean)) {
-      let m: RegExpExecArray | null;
-      if (stmt === 'print' || stmt === 'print $0') emitted += `${line}\n`;
-      else if ((m = /^print\s+(.+)$/.exec(stmt)))
-        emitted += `${splitArgs(m[1])
-          .map(x => evalExpr(x, fields, line, nr, vars))
-          .join(' ')}\n`;
-      else if ((m = /^printf\s+(.+)$/.exec(stmt))) {
-        const args = splitArgs(m[1]).map(x =>
-          String(evalExpr(x, fields, line, nr, vars)),
-        );
-        emitted += printfText(args);
-      } else if ((m = /^([A-Za-z_]\w*)\s*(\+|-|\*)?=\s*(.+)$/.exec(stmt))) {
-        const v = evalExpr(m[3], fields, line, nr, vars);
-        const cur = Number(vars.get(m[1]) ?? 0);
-        vars.set(
-          m[1],
-          m[2] === '+'
-            ? cur + Number(v)
-            : m[2] === '-'
-            ? cur - Number(v)
-            : m[2] === '*'
-            ? cur * Number(v)
-            : v,
-        );
-      } else if ((m = /^([A-Za-z_]\w*)(\+\+|--)$/.exec(stmt))) {
-        vars.set(m[1], Number(vars.get(m[1]) ?? 0) + (m[2] === '++' ? 1 : -1));
-      } else
-        throw new Error(`unsupported statement in this emulated awk: ${stmt}`);
-    }
+    emitted += runAwkActions(actions, fields, line, nr, vars);
   };
   try {
     for (const r of rules.filter(x => x.kind === 'begin'))
@@ -1292,6 +1283,51 @@ export const awk: Program = async p => {
   }
 };
 
+/** awk statements: print, printf, assignments (=, +=, -=, *=), ++ and --. */
+function runAwkActions(
+  actions: string,
+  fields: string[],
+  line: string,
+  nr: number,
+  vars: Map<string, number | string>,
+): string {
+  let emitted = '';
+  const evaluate = (x: string) => evalExpr(x, fields, line, nr, vars);
+  for (const stmt of actions
+    .split(/;|\n/)
+    .map(x => x.trim())
+    .filter(Boolean)) {
+    const print = /^print\s+(.+)$/.exec(stmt);
+    const printfMatch = /^printf\s+(.+)$/.exec(stmt);
+    const assign = /^([A-Za-z_]\w*)\s*(\+|-|\*)?=\s*(.+)$/.exec(stmt);
+    const step = /^([A-Za-z_]\w*)(\+\+|--)$/.exec(stmt);
+    if (stmt === 'print' || stmt === 'print $0') emitted += `${line}\n`;
+    else if (print)
+      emitted += `${splitArgs(print[1]).map(evaluate).join(' ')}\n`;
+    else if (printfMatch)
+      emitted += printfText(
+        splitArgs(printfMatch[1]).map(x => String(evaluate(x))),
+      );
+    else if (assign) {
+      const v = evaluate(assign[3]);
+      const cur = Number(vars.get(assign[1]) ?? 0);
+      const ops: Record<string, (a: number, b: number) => number> = {
+        '+': (a, b) => a + b,
+        '-': (a, b) => a - b,
+        '*': (a, b) => a * b,
+      };
+      vars.set(assign[1], assign[2] ? ops[assign[2]](cur, Number(v)) : v);
+    } else if (step) {
+      vars.set(
+        step[1],
+        Number(vars.get(step[1]) ?? 0) + (step[2] === '++' ? 1 : -1),
+      );
+    } else
+      throw new Error(`unsupported statement in this emulated awk: ${stmt}`);
+  }
+  return emitted;
+}
+
 function splitArgs(s: string): string[] {
   const parts: string[] = [];
   let cur = '';
@@ -1308,14 +1344,14 @@ function splitArgs(s: string): string[] {
 }
 
 function evalExpr(
-  expr: string,
+  source: string,
   fields: string[],
   line: string,
   nr: number,
   vars: Map<string, number | string>,
 ): string | number {
   const tokens =
-    expr.match(
+    source.match(
       /"(?:[^"\\]|\\.)*"|\$\(?[A-Za-z_0-9]+\)?|[A-Za-z_]\w*|\d+(?:\.\d+)?|[-+*/%()]/g,
     ) ?? [];
   // concatenation of terms; arithmetic when operators are present
@@ -1352,38 +1388,9 @@ function evalExpr(
 
 /** Integer/float arithmetic over + - * / % and parentheses (no eval). */
 export function arith(src: string): number {
-  let i = 0;
   const s = src.replace(/\s+/g, '');
-  const num = (): number => {
-    if (s[i] === '(') {
-      i++;
-      const v = add();
-      i++;
-      return v;
-    }
-    if (s[i] === '-') {
-      i++;
-      return -num();
-    }
-    if (s[i] === '+') {
-      i++;
-      return num();
-    }
-    const m = /^\d+(\.\d+)?/.exec(s.slice(i));
-    if (!m) throw new Error('syntax error in expression');
-    i += m[0].length;
-    return Number(m[0]);
-  };
-  const mul = (): number => {
-    let v = num();
-    while (s[i] === '*' || s[i] === '/' || s[i] === '%') {
-      const op = s[i++];
-      const r = num();
-      v = op === '*' ? v * r : op === '/' ? v / r : v % r;
-    }
-    return v;
-  };
-  const add = (): number => {
+  let i = 0;
+  function add(): number {
     let v = mul();
     while (s[i] === '+' || s[i] === '-') {
       const op = s[i++];
@@ -1391,7 +1398,30 @@ export function arith(src: string): number {
       v = op === '+' ? v + r : v - r;
     }
     return v;
-  };
+  }
+  function mul(): number {
+    let v = num();
+    while (s[i] === '*' || s[i] === '/' || s[i] === '%') {
+      const op = s[i++];
+      const r = num();
+      if (op === '*') v *= r;
+      else v = op === '/' ? v / r : v % r;
+    }
+    return v;
+  }
+  function num(): number {
+    if (s[i] === '(') {
+      i++;
+      const v = add();
+      i++;
+      return v;
+    }
+    if (s[i] === '-' || s[i] === '+') return s[i++] === '-' ? -num() : num();
+    const m = /^\d+(\.\d+)?/.exec(s.slice(i));
+    if (!m) throw new Error('syntax error in expression');
+    i += m[0].length;
+    return Number(m[0]);
+  }
   return add();
 }
 

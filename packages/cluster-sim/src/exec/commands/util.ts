@@ -229,20 +229,13 @@ export function isBrokenPipe(e: unknown): boolean {
 }
 
 export function permString(node: Node): string {
-  const t =
-    node.type === 'dir'
-      ? 'd'
-      : node.type === 'symlink'
-      ? 'l'
-      : node.type === 'device'
-      ? 'c'
-      : '-';
+  const t = { dir: 'd', symlink: 'l', device: 'c', file: '-' }[node.type];
   const m = node.mode;
   const bits = 'rwxrwxrwx'
     .split('')
     .map((ch, i) => ((m >> (8 - i)) & 1 ? ch : '-'))
     .join('');
-  let s = bits.split('');
+  const s = bits.split('');
   if (m & 0o1000) s[8] = s[8] === 'x' ? 't' : 'T';
   if (m & 0o4000) s[2] = s[2] === 'x' ? 's' : 'S';
   return t + s.join('');
@@ -319,21 +312,21 @@ export function lsTime(ms: number, now: number): string {
 
 /** A basic regular expression (grep, sed) as a JS RegExp source. */
 export function breToJs(bre: string): string {
-  let out = '';
+  let js = '';
   for (let i = 0; i < bre.length; i++) {
     const c = bre[i];
     if (c === '\\' && i + 1 < bre.length) {
       const n = bre[++i];
-      if ('(){}|+?'.includes(n)) out += n;
-      else if (n === '<' || n === '>') out += '\\b';
-      else out += `\\${n}`;
+      if ('(){}|+?'.includes(n)) js += n;
+      else if (n === '<' || n === '>') js += '\\b';
+      else js += `\\${n}`;
     } else if ('(){}|+?'.includes(c)) {
-      out += `\\${c}`;
+      js += `\\${c}`;
     } else {
-      out += c;
+      js += c;
     }
   }
-  return out;
+  return js;
 }
 
 export function escapeRegex(s: string): string {

@@ -128,6 +128,254 @@ const BUILTIN_NAMES = [
   'kill',
 ];
 
+interface Seg {
+  text: string;
+  q: boolean;
+  split?: boolean;
+  breakBefore?: boolean;
+}
+
+class ExpansionError extends Error {
+  constructor(message: string, readonly code: number, readonly fatal: boolean) {
+    super(message);
+  }
+}
+
+/** `return` in a sourced script. */
+class ReturnSignal extends Error {
+  constructor(readonly code: number) {
+    super(`return ${code}`);
+  }
+}
+
+function stripQuotes(s: string): string {
+  if (
+    s.length >= 2 &&
+    ((s.startsWith("'") && s.endsWith("'")) ||
+      (s.startsWith('"') && s.endsWith('"')))
+  )
+    return s.slice(1, -1);
+  return s;
+}
+
+/** Source text inside `${x:-...}` / `$((...))` as a word (expansions active, blanks literal). */
+function parseInner(s: string): Word {
+  if (!/[$`\\]/.test(s)) return [{ t: 'lit', v: s, q: true }];
+  const list = Parser.parse(`: "${s.replace(/(["])/g, '\\$1')}"`);
+  const cmd = list[0]?.first.cmds[0];
+  if (cmd?.t === 'simple' && cmd.words[1]) return cmd.words[1];
+  return [{ t: 'lit', v: s, q: true }];
+}
+
+/** An input that streams a device. */
+function deviceInput(device: string, signal: AbortSignal): Input {
+  let i = 0;
+  return {
+    read: async () => {
+      if (signal.aborted) throw new Interrupted();
+      if (++i % 8 === 0) await yieldToEventLoop();
+      return device === 'zero'
+        ? '\0'.repeat(16384)
+        : String.fromCharCode(
+            ...Array.from(
+              { length: 4096 },
+              (_, j) => (Math.imul(i * 4096 + j, 2654435761) >>> 24) & 0xff,
+            ),
+          );
+    },
+  };
+}
+
+function jobStatus(e: unknown): number {
+  if (e instanceof ExitSignal) return e.code;
+  return e instanceof Interrupted ? 130 : 1;
+}
+
+function joinGlob(base: string, name: string): string {
+  if (base === '') return name;
+  return base === '/' ? `/${name}` : `${base}/${name}`;
+}
+
+function createErrorMessage(e: unknown, flavour: ShellFlavour): string {
+  if (!(e instanceof FsError)) return String(e);
+  if (e.code !== 'ENOENT') return e.message;
+  return flavour === 'bash'
+    ? 'No such file or directory'
+    : 'nonexistent directory';
+}
+
+/** `$(( ))`: a small precedence-climbing evaluator over integer tokens (no eval). */
+class Arithmetic {
+  private readonly toks: string[];
+  private i = 0;
+
+  constructor(
+    private readonly src: string,
+    private readonly vars: {
+      get(name: string): string | undefined;
+      set(name: string, value: string): void;
+    },
+  ) {
+    this.toks =
+      src.match(
+        /0x[0-9a-fA-F]+|\d+|[A-Za-z_]\w*|\*\*=?|<<=?|>>=?|&&|\|\||[-+*/%&|^]=|==|!=|<=|>=|\+\+|--|[-+*/%()<>!~&|^?:=,]/g,
+      ) ?? [];
+    if (this.toks.join('').replace(/\s/g, '') !== src.replace(/\s/g, ''))
+      throw this.error();
+  }
+
+  evaluate(): number {
+    if (this.toks.length === 0) return 0;
+    const v = this.comma();
+    if (this.i < this.toks.length) throw this.error();
+    return v;
+  }
+
+  private error(
+    what = `arithmetic syntax error: "${this.src.trim()}"`,
+  ): ExpansionError {
+    return new ExpansionError(what, 2, false);
+  }
+
+  private peek(): string | undefined {
+    return this.toks[this.i];
+  }
+
+  private num(name: string): number {
+    const v = this.vars.get(name) ?? '0';
+    const n = Number(v.trim() || '0');
+    if (!Number.isFinite(n))
+      throw this.error(`arithmetic syntax error: "${v}"`);
+    return Math.trunc(n);
+  }
+
+  private div(a: number, b: number): number {
+    if (b === 0) throw this.error('division by zero');
+    return Math.trunc(a / b);
+  }
+
+  private comma(): number {
+    let v = this.conditional();
+    while (this.peek() === ',') {
+      this.i++;
+      v = this.conditional();
+    }
+    return v;
+  }
+
+  private conditional(): number {
+    const c = this.binary(0);
+    if (this.peek() !== '?') return c;
+    this.i++;
+    const a = this.conditional();
+    if (this.toks[this.i++] !== ':')
+      throw this.error('arithmetic syntax error: expecting ":"');
+    const b = this.conditional();
+    return c ? a : b;
+  }
+
+  private static readonly LEVELS: Array<
+    Record<string, (a: number, b: number) => number>
+  > = [
+    { '||': (a, b) => +(!!a || !!b) },
+    { '&&': (a, b) => +(!!a && !!b) },
+    { '|': (a, b) => a | b },
+    { '^': (a, b) => a ^ b },
+    { '&': (a, b) => a & b },
+    { '==': (a, b) => +(a === b), '!=': (a, b) => +(a !== b) },
+    {
+      '<': (a, b) => +(a < b),
+      '>': (a, b) => +(a > b),
+      '<=': (a, b) => +(a <= b),
+      '>=': (a, b) => +(a >= b),
+    },
+    { '<<': (a, b) => a << b, '>>': (a, b) => a >> b },
+    { '+': (a, b) => a + b, '-': (a, b) => a - b },
+    { '*': (a, b) => a * b, '/': () => 0, '%': () => 0 },
+  ];
+
+  private binary(level: number): number {
+    if (level >= Arithmetic.LEVELS.length) return this.power();
+    const ops = Arithmetic.LEVELS[level];
+    let v = this.binary(level + 1);
+    for (let op = this.peek(); op !== undefined && ops[op]; op = this.peek()) {
+      this.i++;
+      const r = this.binary(level + 1);
+      if (op === '/') v = this.div(v, r);
+      else if (op === '%') v = r === 0 ? this.div(v, r) : v % r;
+      else v = ops[op](v, r);
+    }
+    return v;
+  }
+
+  private power(): number {
+    const b = this.unary();
+    if (this.peek() === '**') {
+      this.i++;
+      return b ** this.power();
+    }
+    return b;
+  }
+
+  private unary(): number {
+    const t = this.toks[this.i++];
+    if (t === undefined) throw this.error('arithmetic syntax error');
+    switch (t) {
+      case '(': {
+        const v = this.comma();
+        if (this.toks[this.i++] !== ')')
+          throw this.error('arithmetic syntax error: missing )');
+        return v;
+      }
+      case '-':
+        return -this.unary();
+      case '+':
+        return this.unary();
+      case '!':
+        return this.unary() ? 0 : 1;
+      case '~':
+        return ~this.unary();
+      case '++':
+      case '--': {
+        const n = this.toks[this.i++];
+        const v = this.num(n) + (t === '++' ? 1 : -1);
+        this.vars.set(n, String(v));
+        return v;
+      }
+      default:
+        return this.operand(t);
+    }
+  }
+
+  private operand(t: string): number {
+    if (/^0x/i.test(t)) return parseInt(t, 16);
+    if (/^\d+$/.test(t))
+      return t.length > 1 && t.startsWith('0') ? parseInt(t, 8) : Number(t);
+    if (!/^[A-Za-z_]/.test(t)) throw this.error();
+    const next = this.peek();
+    if (next && ['=', '+=', '-=', '*=', '/=', '%='].includes(next)) {
+      this.i++;
+      const r = this.conditional();
+      const cur = this.num(t);
+      let v = r;
+      if (next === '+=') v = cur + r;
+      else if (next === '-=') v = cur - r;
+      else if (next === '*=') v = cur * r;
+      else if (next === '/=') v = this.div(cur, r);
+      else if (next === '%=') v = cur % r;
+      this.vars.set(t, String(v));
+      return v;
+    }
+    if (next === '++' || next === '--') {
+      this.i++;
+      const v = this.num(t);
+      this.vars.set(t, String(v + (next === '++' ? 1 : -1)));
+      return v;
+    }
+    return this.num(t);
+  }
+}
+
 export class Shell {
   vars = new Map<string, Var>();
   cwd: string;
@@ -299,9 +547,7 @@ export class Shell {
     };
     job.done = sub
       .runAndOr({ ...item, background: false }, { ...io, stdin: EMPTY })
-      .catch(e =>
-        e instanceof ExitSignal ? e.code : e instanceof Interrupted ? 130 : 1,
-      )
+      .catch(jobStatus)
       .then(code => {
         job.finished = true;
         job.status = code;
@@ -370,7 +616,8 @@ export class Shell {
     } finally {
       if (pl.negate) this.condition--;
     }
-    return pl.negate ? (status === 0 ? 1 : 0) : status;
+    if (pl.negate) return status === 0 ? 1 : 0;
+    return status;
   }
 
   // ---------------------------------------------------------------- commands
@@ -583,8 +830,7 @@ export class Shell {
         }
         if (/^\d+$/.test(target)) {
           const src = Number(target);
-          const pick =
-            src === 1 ? cio.stdout : src === 2 ? cio.stderr : undefined;
+          const pick = [undefined, cio.stdout, cio.stderr][src];
           if (r.fd === 0) continue;
           if (!pick) {
             await this.complain(io, `${target}: Bad file descriptor`);
@@ -619,12 +865,10 @@ export class Shell {
           return 1;
         }
         if (node.type === 'device') {
-          cio.stdin =
-            node.device === 'null'
-              ? EMPTY
-              : node.device === 'stdin' || node.device === 'tty'
-              ? io.stdin
-              : deviceInput(node.device, io.signal);
+          if (node.device === 'null') cio.stdin = EMPTY;
+          else if (node.device === 'stdin' || node.device === 'tty')
+            cio.stdin = io.stdin;
+          else cio.stdin = deviceInput(node.device, io.signal);
         } else if (node.type === 'file') {
           const gen = readChunks(node.content);
           cio.stdin = { read: async () => gen.next().value ?? null };
@@ -635,25 +879,15 @@ export class Shell {
       const node = fs.tryLookup(path);
       let output: Output;
       if (node?.type === 'device') {
-        output =
-          node.device === 'stdout' || node.device === 'tty'
-            ? io.stdout
-            : node.device === 'stderr'
-            ? io.stderr
-            : DISCARD;
+        if (node.device === 'stdout' || node.device === 'tty')
+          output = io.stdout;
+        else output = node.device === 'stderr' ? io.stderr : DISCARD;
       } else {
         try {
           if (r.op !== '>>') fs.writeFile(path, '', '/', false);
           else if (!node) fs.writeFile(path, '', '/', true);
         } catch (e) {
-          const msg =
-            e instanceof FsError
-              ? e.code === 'ENOENT'
-                ? this.flavour === 'bash'
-                  ? 'No such file or directory'
-                  : 'nonexistent directory'
-                : e.message
-              : String(e);
+          const msg = createErrorMessage(e, this.flavour);
           await this.complain(
             io,
             this.flavour === 'bash'
@@ -769,8 +1003,7 @@ export class Shell {
         const dirPath = base === '' ? this.cwd : base;
         if (!hasGlob) {
           const name = comp.replace(/\\(.)/g, '$1');
-          const candidate =
-            base === '' ? name : base === '/' ? `/${name}` : `${base}/${name}`;
+          const candidate = joinGlob(base, name);
           if (fs.tryLookup(candidate, this.cwd, true)) next.push(candidate);
           continue;
         }
@@ -779,14 +1012,7 @@ export class Shell {
         const re = globMatcher(comp);
         for (const name of [...fs.children(dir).keys()].sort()) {
           if (name.startsWith('.') && !comp.startsWith('.')) continue;
-          if (re.test(name))
-            next.push(
-              base === ''
-                ? name
-                : base === '/'
-                ? `/${name}`
-                : `${base}/${name}`,
-            );
+          if (re.test(name)) next.push(joinGlob(base, name));
         }
       }
       paths = next;
@@ -801,12 +1027,9 @@ export class Shell {
       case 'lit':
         return [{ text: part.v, q: part.q }];
       case 'tilde': {
-        const home =
-          part.user === ''
-            ? this.getVar('HOME') ?? '/root'
-            : part.user === 'root'
-            ? '/root'
-            : `/home/${part.user}`;
+        let home = `/home/${part.user}`;
+        if (part.user === '') home = this.getVar('HOME') ?? '/root';
+        else if (part.user === 'root') home = '/root';
         return [{ text: home, q: true }];
       }
       case 'param': {
@@ -980,170 +1203,10 @@ export class Shell {
 
   /** Shell arithmetic (integers): + - * / % ** << >> comparisons, && || ! ~ & | ^ ?:, names, assignments. */
   arith(src: string): number {
-    const toks =
-      src.match(
-        /0x[0-9a-fA-F]+|\d+|[A-Za-z_]\w*|\*\*=?|<<=?|>>=?|&&|\|\||[-+*/%&|^]=|==|!=|<=|>=|\+\+|--|[-+*/%()<>!~&|^?:=,]/g,
-      ) ?? [];
-    const joined = toks.join('');
-    if (joined.replace(/\s/g, '') !== src.replace(/\s/g, ''))
-      throw new ExpansionError(
-        `arithmetic syntax error: "${src.trim()}"`,
-        2,
-        false,
-      );
-    let i = 0;
-    const peek = () => toks[i];
-    const num = (name: string) => {
-      const v = this.getVar(name) ?? '0';
-      const n = Number(v.trim() || '0');
-      if (!Number.isFinite(n))
-        throw new ExpansionError(`arithmetic syntax error: "${v}"`, 2, false);
-      return Math.trunc(n);
-    };
-    const assignOps = ['=', '+=', '-=', '*=', '/=', '%='];
-    const primary = (): number => {
-      const t = toks[i++];
-      if (t === undefined)
-        throw new ExpansionError('arithmetic syntax error', 2, false);
-      if (t === '(') {
-        const v = comma();
-        if (toks[i++] !== ')')
-          throw new ExpansionError(
-            'arithmetic syntax error: missing )',
-            2,
-            false,
-          );
-        return v;
-      }
-      if (t === '-') return -unary();
-      if (t === '+') return unary();
-      if (t === '!') return unary() ? 0 : 1;
-      if (t === '~') return ~unary();
-      if (t === '++' || t === '--') {
-        const n = toks[i++];
-        const v = num(n) + (t === '++' ? 1 : -1);
-        this.setVar(n, String(v));
-        return v;
-      }
-      if (/^0x/i.test(t)) return parseInt(t, 16);
-      if (/^\d+$/.test(t))
-        return t.length > 1 && t.startsWith('0') ? parseInt(t, 8) : Number(t);
-      if (/^[A-Za-z_]/.test(t)) {
-        if (assignOps.includes(peek())) {
-          const op = toks[i++];
-          const r = assign();
-          const cur = num(t);
-          const v =
-            op === '='
-              ? r
-              : op === '+='
-              ? cur + r
-              : op === '-='
-              ? cur - r
-              : op === '*='
-              ? cur * r
-              : op === '/='
-              ? div(cur, r)
-              : cur % r;
-          this.setVar(t, String(v));
-          return v;
-        }
-        if (peek() === '++' || peek() === '--') {
-          const op = toks[i++];
-          const v = num(t);
-          this.setVar(t, String(v + (op === '++' ? 1 : -1)));
-          return v;
-        }
-        return num(t);
-      }
-      throw new ExpansionError(
-        `arithmetic syntax error: "${src.trim()}"`,
-        2,
-        false,
-      );
-    };
-    const div = (a: number, b: number) => {
-      if (b === 0) throw new ExpansionError('division by zero', 2, false);
-      return Math.trunc(a / b);
-    };
-    const unary = (): number => primary();
-    const pow = (): number => {
-      const b = unary();
-      if (peek() === '**') {
-        i++;
-        return b ** pow();
-      }
-      return b;
-    };
-    const bin =
-      (
-        next: () => number,
-        ops: Record<string, (a: number, b: number) => number>,
-      ) =>
-      (): number => {
-        let v = next();
-        while (ops[peek()]) {
-          const f = ops[toks[i++]];
-          v = f(v, next());
-        }
-        return v;
-      };
-    const mul = bin(pow, {
-      '*': (a, b) => a * b,
-      '/': div,
-      '%': (a, b) => (b === 0 ? div(a, b) : a % b),
-    });
-    const add = bin(mul, { '+': (a, b) => a + b, '-': (a, b) => a - b });
-    const shift = bin(add, { '<<': (a, b) => a << b, '>>': (a, b) => a >> b });
-    const rel = bin(shift, {
-      '<': (a, b) => +(a < b),
-      '>': (a, b) => +(a > b),
-      '<=': (a, b) => +(a <= b),
-      '>=': (a, b) => +(a >= b),
-    });
-    const eq = bin(rel, {
-      '==': (a, b) => +(a === b),
-      '!=': (a, b) => +(a !== b),
-    });
-    const band = bin(eq, { '&': (a, b) => a & b });
-    const bxor = bin(band, { '^': (a, b) => a ^ b });
-    const bor = bin(bxor, { '|': (a, b) => a | b });
-    const land = bin(bor, { '&&': (a, b) => +(!!a && !!b) });
-    const lor = bin(land, { '||': (a, b) => +(!!a || !!b) });
-    const cond = (): number => {
-      const c = lor();
-      if (peek() === '?') {
-        i++;
-        const a = assign();
-        if (toks[i++] !== ':')
-          throw new ExpansionError(
-            'arithmetic syntax error: expecting ":"',
-            2,
-            false,
-          );
-        const b = assign();
-        return c ? a : b;
-      }
-      return c;
-    };
-    const assign = cond;
-    const comma = (): number => {
-      let v = assign();
-      while (peek() === ',') {
-        i++;
-        v = assign();
-      }
-      return v;
-    };
-    if (toks.length === 0) return 0;
-    const v = comma();
-    if (i < toks.length)
-      throw new ExpansionError(
-        `arithmetic syntax error: "${src.trim()}"`,
-        2,
-        false,
-      );
-    return v;
+    return new Arithmetic(src, {
+      get: name => this.getVar(name),
+      set: (name, value) => this.setVar(name, value),
+    }).evaluate();
   }
 
   // ---------------------------------------------------------------- builtins
@@ -1590,12 +1653,10 @@ export class Shell {
 
   prompt(): string {
     const home = this.getVar('HOME') ?? '/root';
-    const w =
-      this.cwd === home
-        ? '~'
-        : this.cwd.startsWith(`${home}/`)
-        ? `~${this.cwd.slice(home.length)}`
-        : this.cwd;
+    let w = this.cwd;
+    if (this.cwd === home) w = '~';
+    else if (this.cwd.startsWith(`${home}/`))
+      w = `~${this.cwd.slice(home.length)}`;
     if (this.flavour === 'bash')
       return `root@${this.rt.context.podName}:${w}# `;
     if (this.flavour === 'dash') return '# ';
@@ -1700,62 +1761,4 @@ export class Shell {
   async settle(): Promise<void> {
     for (const j of this.jobs) await j.done.catch(() => 0);
   }
-}
-
-interface Seg {
-  text: string;
-  q: boolean;
-  split?: boolean;
-  breakBefore?: boolean;
-}
-
-class ExpansionError extends Error {
-  constructor(message: string, readonly code: number, readonly fatal: boolean) {
-    super(message);
-  }
-}
-
-/** `return` in a sourced script. */
-class ReturnSignal extends Error {
-  constructor(readonly code: number) {
-    super(`return ${code}`);
-  }
-}
-
-function stripQuotes(s: string): string {
-  if (
-    s.length >= 2 &&
-    ((s.startsWith("'") && s.endsWith("'")) ||
-      (s.startsWith('"') && s.endsWith('"')))
-  )
-    return s.slice(1, -1);
-  return s;
-}
-
-/** Source text inside `${x:-...}` / `$((...))` as a word (expansions active, blanks literal). */
-function parseInner(s: string): Word {
-  if (!/[$`\\]/.test(s)) return [{ t: 'lit', v: s, q: true }];
-  const list = Parser.parse(`: "${s.replace(/(["])/g, '\\$1')}"`);
-  const cmd = list[0]?.first.cmds[0];
-  if (cmd?.t === 'simple' && cmd.words[1]) return cmd.words[1];
-  return [{ t: 'lit', v: s, q: true }];
-}
-
-/** An input that streams a device. */
-function deviceInput(device: string, signal: AbortSignal): Input {
-  let i = 0;
-  return {
-    read: async () => {
-      if (signal.aborted) throw new Interrupted();
-      if (++i % 8 === 0) await yieldToEventLoop();
-      return device === 'zero'
-        ? '\0'.repeat(16384)
-        : String.fromCharCode(
-            ...Array.from(
-              { length: 4096 },
-              (_, j) => (Math.imul(i * 4096 + j, 2654435761) >>> 24) & 0xff,
-            ),
-          );
-    },
-  };
 }

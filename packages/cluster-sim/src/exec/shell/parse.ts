@@ -53,9 +53,7 @@ export type List = AndOr[];
 
 /** The input ends in the middle of a construct (interactive shells ask for more with PS2). */
 export class IncompleteInput extends Error {
-  constructor(what: string) {
-    super(what);
-  }
+  readonly name = 'IncompleteInput';
 }
 
 export class SyntaxError extends Error {
