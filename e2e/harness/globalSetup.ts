@@ -51,20 +51,36 @@ export default async function globalSetup() {
     started.push(sim.started);
     process.env.FINCLOUD_SIM_URL = sim.url;
     process.env.FINCLOUD_SIM_TOKEN = sim.token;
-    const backend = startProcess(`backend-${e2ePort}`, process.execPath, [
-      join(repoRoot, '.yarn', 'releases', 'yarn-4.13.0.cjs'),
-      'workspace',
-      'backend',
-      'start',
-      '--config',
-      join(repoRoot, 'app-config.yaml'),
-      '--config',
-      join(repoRoot, 'e2e', 'app-config.e2e.yaml'),
-      '--config',
-      join(sim.stateDir, 'app-config.sim.yaml'),
-      '--config',
-      portConfig,
-    ]);
+    // The backend runs straight from its TypeScript sources with the Backstage
+    // CLI's transform, but without `backstage-cli package start`'s file
+    // watcher: an edit elsewhere in the checkout must not restart it mid-test.
+    const backend = startProcess(
+      `backend-${e2ePort}`,
+      process.execPath,
+      [
+        '--enable-source-maps',
+        '--require',
+        require.resolve('@backstage/cli-node/config/nodeTransform.cjs', {
+          paths: [join(repoRoot, 'node_modules', '@backstage', 'cli')],
+        }),
+        'src/index.ts',
+        '--config',
+        join(repoRoot, 'app-config.yaml'),
+        '--config',
+        join(repoRoot, 'e2e', 'app-config.e2e.yaml'),
+        '--config',
+        join(sim.stateDir, 'app-config.sim.yaml'),
+        '--config',
+        portConfig,
+      ],
+      {
+        cwd: join(repoRoot, 'packages', 'backend'),
+        env: {
+          NODE_ENV: 'development',
+          ESBK_TSCONFIG_PATH: join(repoRoot, 'tsconfig.json'),
+        },
+      },
+    );
     started.push(backend);
     await waitForHttp(`${portalUrl}/.backstage/health/v1/readiness`, backend);
   } catch (error) {

@@ -518,7 +518,6 @@ export async function verifyAuditTrail(
     | { max: unknown }
     | undefined;
   const maxSeq = Number(top?.max ?? 0);
-  const pageSize = options?.pageSize ?? 10_000;
   const parallel = options?.parallel ?? 'auto';
   const database = workerDatabase(knex);
   if (
@@ -529,7 +528,7 @@ export async function verifyAuditTrail(
     return verifyParallel({
       database,
       maxSeq,
-      pageSize,
+      pageSize: options?.pageSize ?? 20_000,
       workers: options?.workers ?? 2,
       checkpoints,
       signer,
@@ -538,7 +537,12 @@ export async function verifyAuditTrail(
     });
   }
   return verifyChain({
-    pages: verifyPages(knex, maxSeq, pageSize, options?.signal),
+    pages: verifyPages(
+      knex,
+      maxSeq,
+      options?.pageSize ?? 10_000,
+      options?.signal,
+    ),
     checkpoints,
     signer,
     headSeq,
