@@ -37,6 +37,8 @@ export const FINCLOUD_ANNOTATIONS = {
   prometheus: 'fincloud.io/prometheus',
   /** Component: extra label matchers that select the service's alerts, e.g. `team=payments`. */
   alertSelector: 'fincloud.io/alert-selector',
+  /** Component: monitoring panels to add from the platform's library (`+id`), hide (`-id`) or re-threshold (`id.warning=1`). */
+  monitoringPanels: 'fincloud.io/monitoring-panels',
 } as const;
 
 /** @public */

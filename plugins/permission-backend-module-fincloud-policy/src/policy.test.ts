@@ -30,6 +30,19 @@ import {
   auditEventsReadPermission,
   auditExportPermission,
 } from '@fincloud/plugin-audit-common';
+import {
+  monitoringNoiseReadPermission,
+  monitoringReadPermission,
+  monitoringRulesWritePermission,
+  monitoringSilencePermission,
+} from '@fincloud/plugin-monitoring-common';
+import {
+  buildsCancelPermission,
+  buildsDockerfileWritePermission,
+  buildsReadPermission,
+  buildsTriggerPermission,
+  buildsWaiverApprovePermission,
+} from '@fincloud/plugin-builds-common';
 import { readPolicyOptions } from './config';
 import { renderPermissionTable } from './permissionTable';
 import { FincloudPermissionPolicy, TeamLeadLookup } from './policy';
@@ -185,6 +198,78 @@ const entityExpectations: Array<[Permission, Record<User, [string, string]>]> =
         gary: [D, D],
       },
     ],
+    [
+      monitoringReadPermission,
+      {
+        pete: [A, A],
+        paula: [A, A],
+        rob: [A, A],
+        oscar: [A, A],
+        amy: [A, A],
+        gary: [A, A],
+      },
+    ],
+    [
+      monitoringSilencePermission,
+      {
+        pete: [A, D],
+        paula: [A, D],
+        rob: [D, A],
+        oscar: [A, A],
+        amy: [D, D],
+        gary: [D, D],
+      },
+    ],
+    [
+      monitoringRulesWritePermission,
+      {
+        pete: [A, D],
+        paula: [A, D],
+        rob: [D, A],
+        oscar: [A, A],
+        amy: [D, D],
+        gary: [D, D],
+      },
+    ],
+    [
+      buildsReadPermission,
+      {
+        pete: [A, A],
+        paula: [A, A],
+        rob: [A, A],
+        oscar: [A, A],
+        amy: [A, A],
+        gary: [A, A],
+      },
+    ],
+    ...[
+      buildsTriggerPermission,
+      buildsCancelPermission,
+      buildsDockerfileWritePermission,
+    ].map(
+      (p): [Permission, Record<User, [string, string]>] => [
+        p,
+        {
+          pete: [A, D],
+          paula: [A, D],
+          rob: [D, A],
+          oscar: [A, A],
+          amy: [D, D],
+          gary: [D, D],
+        },
+      ],
+    ),
+    [
+      buildsWaiverApprovePermission,
+      {
+        pete: [D, D],
+        paula: [A, D],
+        rob: [D, D],
+        oscar: [A, A],
+        amy: [D, D],
+        gary: [D, D],
+      },
+    ],
   ];
 
 const basicExpectations: Array<[Permission, User[]]> = [
@@ -197,6 +282,7 @@ const basicExpectations: Array<[Permission, User[]]> = [
   [kubernetesProxyPermission, ['oscar']],
   [auditEventsReadPermission, ['oscar', 'amy']],
   [auditExportPermission, ['oscar', 'amy']],
+  [monitoringNoiseReadPermission, ['oscar', 'amy']],
 ];
 
 describe('FincloudPermissionPolicy: each role × each seeded permission', () => {

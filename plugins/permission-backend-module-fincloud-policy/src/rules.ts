@@ -137,7 +137,44 @@ export const PERMISSION_RULES: Readonly<Record<string, PermissionRule>> = {
   },
 
   // --- fincloud: builds (plugins/builds-common) ---------------------------
-  // Added with the builds capability, one row per permission.
+  // Policy choice: every signed-in user reads build history and logs (readers
+  // too); the logs hold no secrets (builds never print credentials).
+  'builds.read': everybodyReads,
+  // Trigger / re-run (and ask for a scan waiver), cancel, and change the
+  // custom Dockerfile: the owning team and the platform team.
+  'builds.trigger': {
+    resourceType: CATALOG_ENTITY,
+    developer: 'owner',
+    teamLead: 'lead',
+    platform: 'allow',
+    auditor: 'deny',
+    reader: 'deny',
+  },
+  'builds.cancel': {
+    resourceType: CATALOG_ENTITY,
+    developer: 'owner',
+    teamLead: 'lead',
+    platform: 'allow',
+    auditor: 'deny',
+    reader: 'deny',
+  },
+  'builds.dockerfile.write': {
+    resourceType: CATALOG_ENTITY,
+    developer: 'owner',
+    teamLead: 'lead',
+    platform: 'allow',
+    auditor: 'deny',
+    reader: 'deny',
+  },
+  // Letting a failed scan pass: the owning team's leads and the platform team.
+  'builds.waiver.approve': {
+    resourceType: CATALOG_ENTITY,
+    developer: 'deny',
+    teamLead: 'lead',
+    platform: 'allow',
+    auditor: 'deny',
+    reader: 'deny',
+  },
 
   // --- fincloud: releases (plugins/releases-common) -----------------------
   // Added with the releases capability, one row per permission.
@@ -146,5 +183,33 @@ export const PERMISSION_RULES: Readonly<Record<string, PermissionRule>> = {
   // Added with the terminal capability, one row per permission.
 
   // --- fincloud: monitoring (plugins/monitoring-common) -------------------
-  // Added with the monitoring capability, one row per permission.
+  // Everybody signed in sees how a service is doing (dashboards, alerts,
+  // silences, rules); the alert center filters per entity with this row.
+  'monitoring.read': everybodyReads,
+  // Silences and alert rules: the owning team (developers and leads) and the
+  // platform team.
+  'monitoring.silence': {
+    resourceType: CATALOG_ENTITY,
+    developer: 'owner',
+    teamLead: 'lead',
+    platform: 'allow',
+    auditor: 'deny',
+    reader: 'deny',
+  },
+  'monitoring.rules.write': {
+    resourceType: CATALOG_ENTITY,
+    developer: 'owner',
+    teamLead: 'lead',
+    platform: 'allow',
+    auditor: 'deny',
+    reader: 'deny',
+  },
+  // The noise report spans every team's alerts.
+  'monitoring.noise.read': {
+    developer: 'deny',
+    teamLead: 'deny',
+    platform: 'allow',
+    auditor: 'allow',
+    reader: 'deny',
+  },
 };

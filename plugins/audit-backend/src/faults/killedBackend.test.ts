@@ -58,7 +58,10 @@ class Child {
         this.configFile,
       ],
       {
-        cwd: path.resolve(__dirname, '../..'),
+        // Its own directory with a package.json of its own: Backstage looks for a
+        // package from the working directory up and collects config schemas from
+        // there, and this test must not depend on the rest of the monorepo.
+        cwd: path.dirname(this.configFile),
         env: { ...process.env, NODE_ENV: 'development' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -211,6 +214,10 @@ async function killAndRestart(
   const port = await freePort();
   const configFile = path.join(dir, 'app-config.yaml');
   fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'audit-kill-test', version: '0.0.0', private: true }),
+  );
+  fs.writeFileSync(
     configFile,
     `backend:
   baseUrl: http://127.0.0.1:${port}
@@ -257,7 +264,9 @@ fincloud:
   await first.kill('SIGKILL');
   await Promise.all(inFlight);
   expect(
-    fs.readdirSync(path.join(dir, 'spool')).some(f => f.endsWith('.jsonl')),
+    fs
+      .readdirSync(path.join(dir, 'spool'), { recursive: true })
+      .some(f => String(f).endsWith('.jsonl')),
   ).toBe(true);
 
   await env.restore();

@@ -72,6 +72,30 @@ export async function runRetention(options: {
   }
 }
 
+/** Verifies the whole chain; a broken chain is logged and recorded as a critical event. */
+export async function runScheduledVerify(options: {
+  store: AuditStore;
+  auditor: AuditorService;
+  logger: LoggerService;
+}) {
+  const { store, auditor, logger } = options;
+  const result = await store.verify();
+  if (result.ok) {
+    logger.info(`Audit chain verified: ${result.checked} records intact`);
+    return result;
+  }
+  logger.error(
+    `Audit chain BROKEN at record ${result.firstBroken?.seq}: ${result.firstBroken?.reason}`,
+  );
+  const event = await auditor.createEvent({
+    eventId: AUDIT_EVENTS.chainBroken,
+    severityLevel: 'critical',
+    meta: { checked: result.checked, firstBroken: result.firstBroken ?? null },
+  });
+  await event.success();
+  return result;
+}
+
 export async function scheduleAuditTasks(options: {
   store: AuditStore;
   config: RootConfigService;
@@ -115,23 +139,7 @@ export async function scheduleAuditTasks(options: {
       initialDelay: { minutes: 5 },
     }),
     fn: async () => {
-      const result = await store.verify();
-      if (result.ok) {
-        logger.info(`Audit chain verified: ${result.checked} records intact`);
-        return;
-      }
-      logger.error(
-        `Audit chain BROKEN at record ${result.firstBroken?.seq}: ${result.firstBroken?.reason}`,
-      );
-      const event = await auditor.createEvent({
-        eventId: AUDIT_EVENTS.chainBroken,
-        severityLevel: 'critical',
-        meta: {
-          checked: result.checked,
-          firstBroken: result.firstBroken ?? null,
-        },
-      });
-      await event.success();
+      await runScheduledVerify({ store, auditor, logger });
     },
   });
 }

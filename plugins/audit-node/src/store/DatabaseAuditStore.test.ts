@@ -49,6 +49,17 @@ function event(overrides: Partial<AuditEventInput> = {}): AuditEventInput {
   };
 }
 
+/** Every file under a directory (the spool keeps one directory per instance). */
+function filesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap(e =>
+      e.isDirectory()
+        ? filesUnder(path.join(dir, e.name))
+        : [path.join(dir, e.name)],
+    );
+}
+
 function tmpDir(prefix: string) {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -252,10 +263,10 @@ describe.each(databases.eachSupportedId())(
         'error',
       );
       expect(JSON.stringify(rows)).not.toMatch(/hunter2|k-123|eyJhbGci/);
-      const spooled = fs
-        .readdirSync(spool)
-        .map(f => fs.readFileSync(path.join(spool, f), 'utf8'))
+      const spooled = filesUnder(spool)
+        .map(f => fs.readFileSync(f, 'utf8'))
         .join('');
+      expect(spooled).toContain('[REDACTED]');
       expect(spooled).not.toMatch(/hunter2|k-123|eyJhbGci/);
     });
 
@@ -467,10 +478,64 @@ describe.each(databases.eachSupportedId())(
         rows.slice(10, 15).map((r: EventRow) => JSON.parse(r.meta).lost),
       ).toEqual([0, 1, 2, 3, 4]);
       expect(JSON.parse(rows[15].meta)).toEqual({ after: true });
-      expect(fs.readdirSync(spool).filter(f => f.includes('deadhost'))).toEqual(
-        [],
-      );
+      expect(filesUnder(spool).filter(f => f.includes('deadhost'))).toEqual([]);
       expect((await second.verify()).ok).toBe(true);
+    });
+
+    it("adopts the spool of a dead instance, never a live one's", async () => {
+      const spool = tmpDir('audit-spool-');
+      const line = (meta: string) =>
+        `${JSON.stringify({
+          id: randomUUID(),
+          at: new Date().toISOString(),
+          plugin: 'releases',
+          eventId: 'release-promote',
+          severity: 'low',
+          status: 'initiated',
+          actorType: 'none',
+          actorRef: null,
+          entityRef: null,
+          requestMethod: null,
+          requestPath: null,
+          requestIp: null,
+          meta,
+          error: null,
+          correlationId: 'c',
+        })}\n`;
+      const instance = (name: string, pid: number, meta: string) => {
+        const dir = path.join(spool, name);
+        fs.mkdirSync(dir);
+        fs.writeFileSync(
+          path.join(dir, 'lock.json'),
+          JSON.stringify({ host: os.hostname(), pid }),
+        );
+        fs.writeFileSync(path.join(dir, 'spool-x-000001.jsonl'), line(meta));
+        return dir;
+      };
+      // A pid that is not running: a child that has exited.
+      const dead = require('node:child_process').spawnSync(process.execPath, [
+        '-e',
+        '0',
+      ]).pid;
+      const deadDir = instance('instance-dead', dead, '{"from":"dead"}');
+      // The parent of this test process is alive: another backend writing right now.
+      const liveDir = instance(
+        'instance-live',
+        process.ppid,
+        '{"from":"live"}',
+      );
+
+      const store = await createStore({ spoolDirectory: spool });
+      await store.flush();
+      const metas = (await knex('audit_events').select('meta')).map(
+        (r: { meta: string }) => r.meta,
+      );
+      expect(metas).toEqual(['{"from":"dead"}']);
+      expect(fs.existsSync(deadDir)).toBe(false);
+      expect(fs.readdirSync(liveDir).sort()).toEqual([
+        'lock.json',
+        'spool-x-000001.jsonl',
+      ]);
     });
 
     it('holds buffered events past the memory bound in the spool and delivers all in order', async () => {
@@ -646,13 +711,16 @@ describe.each(databases.eachSupportedId())(
           event({ severity: 'low', meta: i === 7 ? { poison: i } : { i } }),
         );
       }
-      const rejected = path.join(spool, 'rejected.jsonl');
-      for (let i = 20; i < 400 && !fs.existsSync(rejected); i++) {
+      const rejectedFile = () =>
+        filesUnder(spool).find(f => f.endsWith('rejected.jsonl'));
+      for (let i = 20; i < 400 && !rejectedFile(); i++) {
         await store.append(event({ severity: 'low', meta: { i } }));
         await new Promise(r => setTimeout(r, 25));
       }
       await store.flush();
-      expect(JSON.parse(fs.readFileSync(rejected, 'utf8'))).toMatchObject({
+      expect(
+        JSON.parse(fs.readFileSync(rejectedFile()!, 'utf8')),
+      ).toMatchObject({
         error: expect.stringContaining('poison refused'),
         record: { meta: '{"poison":7}' },
       });

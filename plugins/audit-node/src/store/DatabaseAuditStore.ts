@@ -434,7 +434,8 @@ export class DatabaseAuditStore implements AuditStore {
         if (this.wake === done) this.wake = undefined;
         resolve();
       };
-      if (ms !== undefined) timer = setTimeout(done, Math.max(0, ms));
+      // The writer idling never keeps a process alive on its own.
+      if (ms !== undefined) timer = setTimeout(done, Math.max(0, ms)).unref();
       this.wake = done;
     });
   }

@@ -1,7 +1,45 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { PreparedRecord } from './types';
+
+const LOCK = 'lock.json';
+
+/** Instance directories opened by this process (several stores in one process: tests). */
+const openHere = new Set<string>();
+
+function isSegmentName(name: string) {
+  return name.startsWith('spool-') && name.endsWith('.jsonl');
+}
+
+function safeHost() {
+  return os.hostname().replace(/[^a-zA-Z0-9.-]/g, '_');
+}
+
+/**
+ * Whether the process that owns an instance directory still runs. A lock
+ * of another host counts as alive (a spool on a shared disk is not
+ * supported, and never stolen); our own pid is a previous incarnation (a
+ * restarted container reuses pids).
+ */
+function ownerAlive(dir: string): boolean {
+  if (openHere.has(dir)) return true;
+  let lock: { host?: string; pid?: number };
+  try {
+    lock = JSON.parse(fs.readFileSync(path.join(dir, LOCK), 'utf8'));
+  } catch {
+    return false;
+  }
+  if (lock.host !== os.hostname()) return true;
+  if (!lock.pid || lock.pid === process.pid) return false;
+  try {
+    process.kill(lock.pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /**
  * One spool file. Lines are JSON `PreparedRecord`s, appended with a
@@ -50,23 +88,100 @@ export class Spool {
     this.current = this.openSegment();
   }
 
-  /** Opens (creating, mode 0700) the spool directory and finds files of earlier runs. */
-  static open(directory: string, maxSegmentBytes = 16 * 1024 * 1024): Spool {
-    fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
-    const earlier = fs
-      .readdirSync(directory)
-      .filter(f => f.startsWith('spool-') && f.endsWith('.jsonl'))
-      .map(f => {
-        const full = path.join(directory, f);
-        return { full, mtime: fs.statSync(full).mtimeMs };
-      })
+  /**
+   * Opens the spool under `root` (created with mode 0700). Each process
+   * writes to its own `instance-…` directory holding a `lock.json` (host,
+   * pid); directories of instances that are gone (killed, crashed) — and
+   * segment files left directly in `root` — are adopted: moved (an atomic
+   * rename, so two starting processes never both take one) into this
+   * instance's directory and replayed. Two backends sharing a working
+   * directory therefore never replay each other's live spool.
+   */
+  static open(root: string, maxSegmentBytes = 16 * 1024 * 1024): Spool {
+    fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+    const own = path.join(
+      root,
+      `instance-${safeHost()}-${process.pid}-${Date.now()}-${randomBytes(
+        3,
+      ).toString('hex')}`,
+    );
+    fs.mkdirSync(own, { mode: 0o700 });
+    openHere.add(own);
+    fs.writeFileSync(
+      path.join(own, LOCK),
+      JSON.stringify({
+        host: os.hostname(),
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+      }),
+      { mode: 0o600 },
+    );
+    const adopted: string[] = [];
+    const claim = (from: string, name: string) => {
+      const to = path.join(own, name);
+      try {
+        fs.renameSync(from, to);
+        adopted.push(to);
+      } catch (e) {
+        // Another starting process claimed it first.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    };
+    for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
+      const full = path.join(root, entry.name);
+      if (entry.isFile() && isSegmentName(entry.name)) {
+        claim(full, `adopted-${entry.name}`);
+      } else if (
+        entry.isDirectory() &&
+        entry.name.startsWith('instance-') &&
+        full !== own &&
+        !ownerAlive(full)
+      ) {
+        claim(full, `adopted-${entry.name}`);
+      }
+    }
+    const files: string[] = [];
+    for (const a of adopted) {
+      if (fs.statSync(a).isDirectory()) {
+        for (const f of fs.readdirSync(a)) {
+          if (isSegmentName(f)) files.push(path.join(a, f));
+          if (f === 'rejected.jsonl') {
+            fs.appendFileSync(
+              path.join(own, f),
+              fs.readFileSync(path.join(a, f)),
+            );
+          }
+        }
+      } else {
+        files.push(a);
+      }
+    }
+    const earlier = files
+      .map(full => ({ full, mtime: fs.statSync(full).mtimeMs }))
       .sort((a, b) => a.mtime - b.mtime || a.full.localeCompare(b.full))
       .map(({ full }) => {
-        const s = new SpoolSegment(full, true);
-        s.closed = true;
-        return s;
+        const seg = new SpoolSegment(full, true);
+        seg.closed = true;
+        return seg;
       });
-    return new Spool(directory, maxSegmentBytes, earlier);
+    const spool = new Spool(own, maxSegmentBytes, earlier);
+    spool.adoptedDirs = adopted.filter(a => fs.statSync(a).isDirectory());
+    spool.removeEmptyAdopted();
+    return spool;
+  }
+
+  private adoptedDirs: string[] = [];
+
+  /** Removes adopted instance directories whose segments are all replayed. */
+  private removeEmptyAdopted() {
+    this.adoptedDirs = this.adoptedDirs.filter(dir => {
+      const left = fs.existsSync(dir)
+        ? fs.readdirSync(dir).filter(isSegmentName)
+        : [];
+      if (left.length) return true;
+      fs.rmSync(dir, { recursive: true, force: true });
+      return false;
+    });
   }
 
   private openSegment(): SpoolSegment {
@@ -174,6 +289,7 @@ export class Spool {
     const i = this.closedSegments.indexOf(seg);
     if (i >= 0) this.closedSegments.splice(i, 1);
     fs.rmSync(seg.file, { force: true });
+    this.removeEmptyAdopted();
   }
 
   get currentSegment(): SpoolSegment {
@@ -217,11 +333,24 @@ export class Spool {
   close(): void {
     this.closeFd(this.current);
     if (
-      this.current.written === 0 ||
+      !this.current.needsReplay &&
       this.current.committed >= this.current.written
     ) {
-      if (!this.current.needsReplay)
-        fs.rmSync(this.current.file, { force: true });
+      fs.rmSync(this.current.file, { force: true });
     }
+    // Nothing left to deliver: the instance directory goes. Otherwise it
+    // stays, and the next start on this host adopts and replays it.
+    openHere.delete(this.directory);
+    if (!fs.existsSync(this.directory)) return;
+    const left = fs
+      .readdirSync(this.directory)
+      .filter(
+        f =>
+          isSegmentName(f) ||
+          f === 'rejected.jsonl' ||
+          f.startsWith('adopted-'),
+      );
+    if (!left.length)
+      fs.rmSync(this.directory, { recursive: true, force: true });
   }
 }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Knex } from 'knex';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
@@ -483,14 +484,15 @@ async function verifyParallel(options: {
   };
 }
 
-/** Chains at least this long are verified by worker threads when the database allows. */
+/** Chains at least this long are verified by worker threads when the database allows and the machine has 4+ cores. */
 export const AUDIT_PARALLEL_VERIFY_MIN_RECORDS = 100_000;
 
 /**
  * Verifies the audit trail straight from its tables (read only): the
  * store's `verify`, the CLI and the scheduled check use it. Long chains on
- * Postgres or an SQLite file are read and hashed by two worker threads
- * (`parallel: 'auto'`); `true` / `false` force either walk.
+ * Postgres or an SQLite file are read and hashed by two worker threads on
+ * machines with 4+ cores (`parallel: 'auto'`); `true` / `false` force
+ * either walk.
  *
  * @public
  */
@@ -520,10 +522,15 @@ export async function verifyAuditTrail(
   const maxSeq = Number(top?.max ?? 0);
   const parallel = options?.parallel ?? 'auto';
   const database = workerDatabase(knex);
+  // Worth it only with cores to spare: on two cores the database server and
+  // this thread already keep both busy (see the audit backend's figures).
+  const spareCores = os.availableParallelism() >= 4;
   if (
     database &&
     (parallel === true ||
-      (parallel === 'auto' && maxSeq >= AUDIT_PARALLEL_VERIFY_MIN_RECORDS))
+      (parallel === 'auto' &&
+        spareCores &&
+        maxSeq >= AUDIT_PARALLEL_VERIFY_MIN_RECORDS))
   ) {
     return verifyParallel({
       database,

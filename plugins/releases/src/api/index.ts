@@ -1,0 +1,3 @@
+export { releasesApiRef } from './ReleasesApi';
+export type { ReleasesApi, LatestBuildImage } from './ReleasesApi';
+export { ReleasesClient, entityPath } from './ReleasesClient';

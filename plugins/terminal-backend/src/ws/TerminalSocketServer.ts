@@ -1,0 +1,229 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Request, RequestHandler } from 'express';
+import {
+  DiscoveryService,
+  HttpAuthService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import {
+  TERMINAL_CLOSE_CODES,
+  TERMINAL_WS_BEARER_PREFIX,
+  TERMINAL_WS_PROTOCOL,
+} from '@fincloud/plugin-terminal-common';
+import { WebSocket, WebSocketServer } from 'ws';
+import { z } from 'zod';
+import { SessionDeps, SessionRequest, TerminalSession } from './TerminalSession';
+
+const NAME = z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+const QUERY = z.object({
+  entityRef: z.string().min(3).max(512),
+  cluster: NAME,
+  namespace: NAME,
+  pod: NAME,
+  container: NAME,
+  mode: z.enum(['restricted', 'shell']).default('restricted'),
+  debug: z.enum(['true', 'false']).default('false'),
+  cols: z.coerce.number().int().min(1).max(1000).default(80),
+  rows: z.coerce.number().int().min(1).max(1000).default(24),
+});
+
+/** The token from `Sec-WebSocket-Protocol: fincloud.terminal.v1, bearer.<token>`. */
+function tokenFrom(request: IncomingMessage): string | undefined {
+  const header = request.headers['sec-websocket-protocol'];
+  if (typeof header !== 'string') return undefined;
+  const entry = header
+    .split(',')
+    .map(p => p.trim())
+    .find(p => p.startsWith(TERMINAL_WS_BEARER_PREFIX));
+  return entry?.slice(TERMINAL_WS_BEARER_PREFIX.length) || undefined;
+}
+
+/**
+ * A request-shaped object for the auditor and httpAuth: the user's token as
+ * a Bearer header (never logged: the auditor reads the URL, method, IP and
+ * user agent), the WebSocket URL without any credential. httpAuth caches
+ * the credentials per request object, so events at the end of a long
+ * session resolve the same user even after the token expired.
+ */
+function auditRequest(upgrade: IncomingMessage, token: string, path: string) {
+  const headers: Record<string, string | undefined> = {
+    authorization: `Bearer ${token}`,
+    'user-agent': upgrade.headers['user-agent'],
+    host: upgrade.headers.host,
+  };
+  return {
+    method: 'GET',
+    url: path,
+    originalUrl: path,
+    path: path.split('?')[0],
+    ip: upgrade.socket.remoteAddress,
+    hostname: String(upgrade.headers.host ?? '').split(':')[0],
+    headers,
+    get: (name: string) => headers[name.toLowerCase()],
+    header: (name: string) => headers[name.toLowerCase()],
+    socket: upgrade.socket,
+  } as unknown as Request;
+}
+
+/**
+ * The terminal's WebSocket endpoint (`/api/terminal/ws`), accepted the way
+ * Backstage's signals backend accepts its WebSocket in this release: the
+ * plugin's router sees the HTTP server on the first request (any request:
+ * the UI lists pods before it opens a terminal), subscribes to its
+ * `upgrade` event and handles upgrades for its own path only.
+ */
+export class TerminalSocketServer {
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 64 * 1024,
+    perMessageDeflate: false,
+    handleProtocols: protocols =>
+      protocols.has(TERMINAL_WS_PROTOCOL) ? TERMINAL_WS_PROTOCOL : false,
+  });
+  private readonly servers = new WeakSet<Server>();
+  private basePath: string | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly deps: SessionDeps & {
+      httpAuth: HttpAuthService;
+      discovery: DiscoveryService;
+      logger: LoggerService;
+    },
+  ) {
+    this.wss.on('error', error =>
+      deps.logger.error(`Terminal WebSocket server error: ${error}`),
+    );
+  }
+
+  private async path(): Promise<string> {
+    if (!this.basePath) {
+      const base = await this.deps.discovery.getBaseUrl('terminal');
+      this.basePath = `${new URL(base).pathname.replace(/\/+$/, '')}/ws`;
+    }
+    return this.basePath;
+  }
+
+  /** Express middleware: subscribes to the HTTP server's upgrades on the first request that reaches the plugin. */
+  middleware(): RequestHandler {
+    return (req, res, next) => {
+      const server = (req.socket as unknown as { server?: Server }).server;
+      if (server) this.attach(server);
+      if (req.headers.upgrade?.toLowerCase() === 'websocket') {
+        // The server had no upgrade listener yet, so this upgrade came in as
+        // a plain request; the next attempt is handled (the UI retries).
+        res.status(503).set('Retry-After', '0').json({
+          error: {
+            name: 'ServiceUnavailableError',
+            message: 'The terminal WebSocket endpoint is starting; connect again',
+          },
+        });
+        return;
+      }
+      next();
+    };
+  }
+
+  attach(server: Server) {
+    if (this.servers.has(server)) return;
+    this.servers.add(server);
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      void this.onUpgrade(request, socket, head);
+    });
+  }
+
+  private async onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
+    if (this.closed) return;
+    let path: string;
+    try {
+      path = await this.path();
+    } catch (error) {
+      this.deps.logger.error(`Terminal WebSocket: no base URL: ${error}`);
+      return;
+    }
+    const url = new URL(request.url ?? '/', 'http://backend.local');
+    if (url.pathname !== path) return; // another plugin's upgrade
+    try {
+      this.wss.handleUpgrade(request, socket, head, ws => {
+        void this.onConnection(ws, request, url);
+      });
+    } catch (error) {
+      this.deps.logger.error(`Terminal WebSocket upgrade failed: ${error}`);
+      socket.destroy();
+    }
+  }
+
+  private closeWith(ws: WebSocket, code: number, message: string) {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(JSON.stringify({ type: 'notice', level: 'error', message }));
+    ws.send(JSON.stringify({ type: 'closed', reason: message }));
+    ws.close(code, message.slice(0, 120));
+  }
+
+  private async onConnection(ws: WebSocket, request: IncomingMessage, url: URL) {
+    const token = tokenFrom(request);
+    if (!token) {
+      this.closeWith(
+        ws,
+        TERMINAL_CLOSE_CODES.unauthenticated,
+        'Sign in first: the terminal needs your Backstage token',
+      );
+      return;
+    }
+    const req = auditRequest(request, token, `${url.pathname}${url.search}`);
+    let credentials;
+    try {
+      credentials = await this.deps.httpAuth.credentials(req, {
+        allow: ['user'],
+      });
+    } catch {
+      this.closeWith(
+        ws,
+        TERMINAL_CLOSE_CODES.unauthenticated,
+        'Your sign-in is not valid (expired or not a user token); sign in again',
+      );
+      return;
+    }
+    const parsed = QUERY.safeParse(Object.fromEntries(url.searchParams));
+    if (!parsed.success) {
+      this.closeWith(
+        ws,
+        TERMINAL_CLOSE_CODES.notAllowed,
+        `Bad request: ${parsed.error.issues
+          .map(i => `${i.path.join('.')}: ${i.message}`)
+          .join('; ')}`,
+      );
+      return;
+    }
+    const q = parsed.data;
+    const sessionRequest: SessionRequest = {
+      entityRef: q.entityRef,
+      cluster: q.cluster,
+      namespace: q.namespace,
+      pod: q.pod,
+      container: q.container,
+      mode: q.mode,
+      debug: q.debug === 'true',
+      cols: q.cols,
+      rows: q.rows,
+    };
+    const session = new TerminalSession(
+      ws,
+      credentials,
+      credentials.principal.userEntityRef,
+      req,
+      sessionRequest,
+      this.deps,
+    );
+    await session.start();
+  }
+
+  /** Stops accepting and ends every live session of this instance. */
+  async close() {
+    this.closed = true;
+    await this.deps.registry.stop();
+    for (const client of this.wss.clients) client.terminate();
+    this.wss.close();
+  }
+}
