@@ -9,7 +9,7 @@ import {
   stopProcess,
   waitForHttp,
 } from './processes';
-import { startSimulator } from './sim';
+import { simStateDir, startSimulator } from './sim';
 
 /**
  * Starts what the browser tests need: the cluster simulator (default seed, a
@@ -36,6 +36,11 @@ export default async function globalSetup() {
       `  baseUrl: '${portalUrl}'`,
       `  listen: { port: ${e2ePort}, host: 127.0.0.1 }`,
       `  cors: { origin: '${portalUrl}' }`,
+      // Monitoring's development rule sync writes into this suite's own
+      // simulator state, never into the repository's .fincloud/rules.
+      `fincloud:`,
+      `  monitoring:`,
+      `    ruleSync: { directory: '${join(simStateDir(e2ePort), 'rules')}' }`,
       '',
     ].join('\n'),
   );

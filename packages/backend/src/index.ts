@@ -13,6 +13,13 @@ backend.add(fincloudAuditorServiceFactory);
 // The audit trail's API: query, export with chain proof, verify, retention.
 backend.add(import('@fincloud/plugin-audit-backend'));
 
+// Builds: each build a Kubernetes Job (clone, scan, build and push), every log kept.
+backend.add(import('@fincloud/plugin-builds-backend'));
+
+// Releases: Istio canary / blue-green / rolling as a persisted state machine,
+// approved by team leads, gated by Prometheus metrics; traffic policies.
+backend.add(import('@fincloud/plugin-releases-backend'));
+
 // Serves the built frontend in production and in the browser tests.
 backend.add(import('@backstage/plugin-app-backend'));
 
@@ -39,6 +46,14 @@ backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 
 // Backstage's Kubernetes view of each service's workloads.
 backend.add(import('@backstage/plugin-kubernetes-backend'));
+
+// Monitoring: Prometheus dashboards in one round trip, Alertmanager alerts and
+// silences, alert rules as PrometheusRule objects, the alert center.
+backend.add(import('@fincloud/plugin-monitoring-backend'));
+
+// Terminal: audited sessions into a service's pods (restricted allow-list,
+// recorded break-glass shells), WebSocket at /api/terminal/ws.
+backend.add(import('@fincloud/plugin-terminal-backend'));
 
 backend.add(import('@backstage/plugin-user-settings-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));

@@ -143,6 +143,51 @@ async function eventually(what: string, check: () => Promise<boolean>) {
   }
 }
 
+/** What the builds fixture made: rows read the ids when they run. */
+const buildsFixture = { build: '', approveWaiver: '', rejectWaiver: '' };
+const BUILDS = '/api/builds';
+const PG_BUILDS = `${BUILDS}/entities/component/default/payment-gateway`;
+
+/** `allowed(...)` with 201 for the callers that may create. */
+function created(...who: Exclude<Caller, 'none' | 'service'>[]) {
+  return Object.fromEntries(
+    Object.entries(allowed(...who)).map(([c, s]) => [c, s === 200 ? 201 : s]),
+  ) as Record<Caller, number>;
+}
+
+/** A row whose path names what a fixture created (read when the row runs). */
+function withFixture(
+  row: Omit<MatrixRow, 'path'>,
+  path: () => string,
+): MatrixRow {
+  return Object.defineProperty({ ...row }, 'path', {
+    get: path,
+    enumerable: true,
+  }) as MatrixRow;
+}
+
+const waiverBody = () => ({
+  ruleIds: ['generic.secrets.security.detected-private-key'],
+  reason: 'permission matrix',
+  expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+});
+
+const RELEASES = '/api/releases';
+const PG_RELEASES = `${RELEASES}/entities/component/default/payment-gateway`;
+const RISK_RELEASES = `${RELEASES}/entities/component/default/risk-engine`;
+const NO_RELEASE = '00000000-0000-4000-8000-000000000000';
+
+/**
+ * `allowed(...)` where the allowed callers get `status` instead of 200: the
+ * permission was granted and the call went on (to a cluster that does not
+ * answer here, 503; to an id that does not exist, 404).
+ */
+function allowedThen(status: number, ...who: Exclude<Caller, 'none' | 'service'>[]) {
+  return Object.fromEntries(
+    Object.entries(allowed(...who)).map(([c, s]) => [c, s === 200 ? status : s]),
+  ) as Record<Caller, number>;
+}
+
 export const MATRIX_FIXTURES: MatrixFixture[] = [
   {
     // Catalog refreshes are audited by the catalog (entity-mutate, medium,
@@ -162,7 +207,39 @@ export const MATRIX_FIXTURES: MatrixFixture[] = [
       }
     },
   },
+  {
+    // A queued build of payment-gateway (the matrix's cluster does not answer,
+    // so it stays queued) and two waivers asked for by its developer.
+    name: 'a build and two waivers of payment-gateway',
+    async run(call) {
+      const build = await call('service', 'POST', `${PG_BUILDS}/builds`, {
+        branch: 'main',
+      });
+      if (build.status !== 201) {
+        throw new Error(`trigger: ${build.status} ${JSON.stringify(build.body)}`);
+      }
+      buildsFixture.build = build.body.id;
+      for (const key of ['approveWaiver', 'rejectWaiver'] as const) {
+        const waiver = await call('developer', 'POST', `${PG_BUILDS}/waivers`, waiverBody());
+        if (waiver.status !== 201) {
+          throw new Error(`waiver: ${waiver.status} ${JSON.stringify(waiver.body)}`);
+        }
+        buildsFixture[key] = waiver.body.id;
+      }
+    },
+  },
 ];
+
+const MON = '/api/monitoring';
+const PG_MON = `${MON}/entities/component/default/payment-gateway`;
+const MON_RULE = { name: 'HighErrorRatio', metric: 'error-ratio', comparison: '>', threshold: 5, forMinutes: 5, severity: 'warning' };
+
+/** `allowed(...)` where the allowed callers reach a Prometheus / Alertmanager / cluster that is down: 503. */
+function monitoringDown(...who: Exclude<Caller, 'none' | 'service'>[]) {
+  return Object.fromEntries(
+    Object.entries(allowed(...who)).map(([c, s]) => [c, s === 200 ? 503 : s]),
+  ) as Record<Caller, number>;
+}
 
 /** Events of more than one entity: the caller sees the whole trail. */
 function wholeTrail(body: any) {
@@ -198,6 +275,74 @@ export const PERMISSION_MATRIX: MatrixRow[] = [
   { method: 'GET', path: `/api/audit/events/export?format=csv&entityRef=${q(PG)}`, expect: allowed('platform', 'auditor') },
   { method: 'GET', path: '/api/audit/events/export?format=jsonl', expect: allowed('platform', 'auditor') },
   { method: 'GET', path: '/api/audit/verify', expect: allowed('platform', 'auditor') },
+
+  // --- builds (plugins/builds-backend) --------------------------------------
+  { method: 'GET', path: `${PG_BUILDS}/builds`, expect: allowed(...SIGNED_IN) },
+  { method: 'GET', path: `${PG_BUILDS}/stats?window=30d`, expect: allowed(...SIGNED_IN) },
+  { method: 'GET', path: `${PG_BUILDS}/config`, expect: allowed(...SIGNED_IN) },
+  { method: 'GET', path: `${PG_BUILDS}/dockerfiles`, expect: allowed(...SIGNED_IN) },
+  { method: 'GET', path: `${PG_BUILDS}/waivers`, expect: allowed(...SIGNED_IN) },
+  { method: 'POST', path: `${PG_BUILDS}/builds`, body: { branch: 'main' }, expect: created('developer', 'lead', 'platform') },
+  { method: 'POST', path: `${BUILDS}/entities/component/default/risk-engine/builds`, body: { branch: 'main' }, expect: created('platform') },
+  { method: 'POST', path: `${PG_BUILDS}/dockerfiles`, body: { content: 'FROM scratch\nUSER 10001\n', message: 'matrix' }, expect: created('developer', 'lead', 'platform') },
+  { method: 'POST', path: `${BUILDS}/dockerfiles/validate`, body: { content: 'FROM scratch\n' }, expect: allowed(...SIGNED_IN) },
+  { method: 'POST', path: `${PG_BUILDS}/waivers`, body: waiverBody(), expect: created('developer', 'lead', 'platform') },
+  withFixture({ method: 'GET', expect: allowed(...SIGNED_IN) }, () => `${BUILDS}/builds/${buildsFixture.build || '{build}'}`),
+  withFixture({ method: 'GET', expect: allowed(...SIGNED_IN) }, () => `${BUILDS}/builds/${buildsFixture.build || '{build}'}/log?fromLine=-100`),
+  withFixture({ method: 'GET', expect: allowed(...SIGNED_IN) }, () => `${BUILDS}/builds/${buildsFixture.build || '{build}'}/log/search?q=error`),
+  withFixture({ method: 'GET', expect: allowed(...SIGNED_IN) }, () => `${BUILDS}/builds/${buildsFixture.build || '{build}'}/log/download`),
+  withFixture({ method: 'POST', expect: created('developer', 'lead', 'platform') }, () => `${BUILDS}/builds/${buildsFixture.build || '{build}'}/rerun`),
+  // The first allowed caller cancels it; the others get past the permission check to 409 (already cancelled).
+  withFixture({ method: 'POST', body: {}, expect: { ...allowed('developer', 'lead', 'platform'), lead: 409, platform: 409, service: 409 } }, () => `${BUILDS}/builds/${buildsFixture.build || '{build}'}/cancel`),
+  // Waivers: leads of the owning team and platform decide (the first one does; then 409); never a service.
+  withFixture({ method: 'POST', body: { reason: 'matrix' }, expect: { ...allowed('lead', 'platform'), platform: 409, service: 403 } }, () => `${BUILDS}/waivers/${buildsFixture.approveWaiver || '{waiver}'}/approve`),
+  withFixture({ method: 'POST', body: { reason: 'matrix' }, expect: { ...allowed('lead', 'platform'), platform: 409, service: 403 } }, () => `${BUILDS}/waivers/${buildsFixture.rejectWaiver || '{waiver}'}/reject`),
+
+  // --- monitoring (plugins/monitoring-backend) --------------------------------
+  // Prometheus, Alertmanager and the cluster do not answer in the matrix:
+  // allowed callers get past the permission check to 503; the dashboard
+  // answers 200 with every panel in error.
+  { method: 'GET', path: `${PG_MON}/dashboard?from=1700000000000&to=1700003600000`, expect: allowed(...SIGNED_IN) },
+  { method: 'GET', path: `${PG_MON}/alerts`, expect: monitoringDown(...SIGNED_IN) },
+  { method: 'GET', path: `${PG_MON}/silences`, expect: monitoringDown(...SIGNED_IN) },
+  { method: 'POST', path: `${PG_MON}/silences`, body: { durationMinutes: 5, comment: 'matrix' }, expect: monitoringDown('developer', 'lead', 'platform') },
+  { method: 'POST', path: `${MON}/entities/component/default/risk-engine/silences`, body: { durationMinutes: 5, comment: 'matrix' }, expect: monitoringDown('platform') },
+  { method: 'DELETE', path: `${MON}/silences/00000000-0000-4000-8000-000000000000?entityRef=${q(PG)}`, expect: monitoringDown('developer', 'lead', 'platform') },
+  { method: 'GET', path: `${PG_MON}/rules`, expect: monitoringDown(...SIGNED_IN) },
+  { method: 'POST', path: `${PG_MON}/rules/preview`, body: MON_RULE, expect: monitoringDown(...SIGNED_IN) },
+  { method: 'PUT', path: `${PG_MON}/rules/HighErrorRatio`, body: MON_RULE, expect: monitoringDown('developer', 'lead', 'platform') },
+  { method: 'PUT', path: `${MON}/entities/component/default/risk-engine/rules/HighErrorRatio`, body: MON_RULE, expect: monitoringDown('platform') },
+  { method: 'DELETE', path: `${PG_MON}/rules/HighErrorRatio`, expect: monitoringDown('developer', 'lead', 'platform') },
+  // The alert center filters per entity (monitoring.read); no alert source answers here.
+  { method: 'GET', path: `${MON}/alerts?groupBy=owner`, expect: monitoringDown(...SIGNED_IN) },
+  { method: 'GET', path: `${MON}/noise?window=24h`, expect: monitoringDown('platform', 'auditor') },
+
+  // --- releases (plugins/releases-backend) ----------------------------------
+  // The matrix's cluster does not answer: what needs it answers 503 after the
+  // permission check; ids that do not exist answer 404 (a release's entity,
+  // hence its permission, is known only from the release). Decisions on live
+  // releases with this policy: plugins/releases-backend/src/permissions.e2e.test.ts.
+  { method: 'GET', path: `${PG_RELEASES}/options`, expect: allowed(...SIGNED_IN) },
+  { method: 'GET', path: `${PG_RELEASES}/releases?limit=5`, expect: allowed(...SIGNED_IN) },
+  { method: 'GET', path: `${PG_RELEASES}/releases/current`, expect: allowedThen(404, ...SIGNED_IN) },
+  { method: 'POST', path: `${PG_RELEASES}/releases`, body: { image: 'registry.fincloud.example/payments/payment-gateway:2.8.0', strategy: 'canary' }, expect: allowedThen(503, 'developer', 'lead', 'platform') },
+  { method: 'POST', path: `${RISK_RELEASES}/releases`, body: { image: 'registry.fincloud.example/risk/risk-engine:1.5.0', strategy: 'canary' }, expect: allowedThen(503, 'platform') },
+  // Break-glass: platform only, and never a service (a person justifies it).
+  { method: 'POST', path: `${PG_RELEASES}/releases`, body: { image: 'registry.fincloud.example/payments/payment-gateway:2.8.0', strategy: 'canary', breakGlass: { justification: 'permission matrix break-glass' } }, expect: { ...allowedThen(503, 'platform'), service: 403 } },
+  { method: 'GET', path: `${RELEASES}/releases/${NO_RELEASE}`, expect: allowedThen(404, ...SIGNED_IN) },
+  { method: 'POST', path: `${RELEASES}/releases/${NO_RELEASE}/approve`, body: { reason: 'matrix' }, expect: { ...allowedThen(404, ...SIGNED_IN), service: 403 } },
+  { method: 'POST', path: `${RELEASES}/releases/${NO_RELEASE}/reject`, body: { reason: 'matrix' }, expect: { ...allowedThen(404, ...SIGNED_IN), service: 403 } },
+  { method: 'POST', path: `${RELEASES}/releases/${NO_RELEASE}/promote`, body: { full: false }, expect: allowedThen(404, ...SIGNED_IN) },
+  { method: 'POST', path: `${RELEASES}/releases/${NO_RELEASE}/pause`, body: {}, expect: allowedThen(404, ...SIGNED_IN) },
+  { method: 'POST', path: `${RELEASES}/releases/${NO_RELEASE}/resume`, body: {}, expect: allowedThen(404, ...SIGNED_IN) },
+  { method: 'POST', path: `${RELEASES}/releases/${NO_RELEASE}/rollback`, body: { reason: 'matrix' }, expect: allowedThen(404, ...SIGNED_IN) },
+  { method: 'POST', path: `${RELEASES}/releases/${NO_RELEASE}/switch-back`, body: { reason: 'matrix' }, expect: allowedThen(404, ...SIGNED_IN) },
+  { method: 'GET', path: `${PG_RELEASES}/traffic-policy`, expect: allowedThen(503, ...SIGNED_IN) },
+  { method: 'POST', path: `${PG_RELEASES}/traffic-policy/lint`, body: { outlierDetection: { consecutive5xxErrors: 5 } }, expect: allowedThen(503, ...SIGNED_IN) },
+  { method: 'POST', path: `${PG_RELEASES}/traffic-policy`, body: { outlierDetection: { consecutive5xxErrors: 5 } }, expect: allowedThen(503, 'developer', 'lead', 'platform') },
+  { method: 'POST', path: `${RISK_RELEASES}/traffic-policy`, body: { outlierDetection: { consecutive5xxErrors: 5 } }, expect: allowedThen(503, 'platform') },
+  { method: 'POST', path: `${RELEASES}/traffic-policies/${NO_RELEASE}/approve`, body: { reason: 'matrix' }, expect: { ...allowedThen(404, ...SIGNED_IN), service: 403 } },
+  { method: 'POST', path: `${RELEASES}/traffic-policies/${NO_RELEASE}/revert`, body: { reason: 'matrix' }, expect: allowedThen(404, ...SIGNED_IN) },
 
   // --- builds, releases, terminal, monitoring: add their endpoints here -----
 ];

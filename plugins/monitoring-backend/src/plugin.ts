@@ -71,6 +71,9 @@ export const monitoringPlugin = createBackendPlugin({
           const directory = resolve(sync.directory);
           const store = new PrometheusRuleStore(clusters);
           const state = { reloadPending: false };
+          // Say it once when the sync starts failing (simulator or
+          // Prometheus not running), not every few seconds.
+          let lastError: string | undefined;
           logger.info(
             `Development rule sync on: PrometheusRules → ${directory} every ${sync.intervalSeconds} s`,
           );
@@ -90,9 +93,20 @@ export const monitoringPlugin = createBackendPlugin({
                   prometheus,
                   logger,
                   state,
+                  quiet: lastError !== undefined,
                 });
+                if (lastError && !state.reloadPending) {
+                  logger.info('Rule sync works again');
+                  lastError = undefined;
+                } else if (state.reloadPending) {
+                  lastError ??= 'reload';
+                }
               } catch (error) {
-                logger.warn(`Rule sync failed: ${(error as Error).message}`);
+                const message = (error as Error).message;
+                if (message !== lastError) {
+                  logger.warn(`Rule sync failed: ${message}`);
+                }
+                lastError = message;
               }
             },
           });

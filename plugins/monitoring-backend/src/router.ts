@@ -1,9 +1,6 @@
 import express from 'express';
 import Router from 'express-promise-router';
-import {
-  AuditorService,
-  HttpAuthService,
-} from '@backstage/backend-plugin-api';
+import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
@@ -132,7 +129,9 @@ function matcherText(m: {
   isRegex: boolean;
   isEqual: boolean;
 }) {
-  const op = `${m.isEqual ? '=' : '!'}${m.isRegex ? '~' : m.isEqual ? '' : '='}`;
+  let op: string;
+  if (m.isRegex) op = m.isEqual ? '=~' : '!~';
+  else op = m.isEqual ? '=' : '!=';
   return `${m.name}${op}${JSON.stringify(m.value)}`;
 }
 

@@ -57,7 +57,11 @@ describe('monitoring names', () => {
     );
     expect(
       monitoringEntityPath(
-        stringifyEntityRef({ kind: 'Component', namespace: 'a b', name: 'x/y' }),
+        stringifyEntityRef({
+          kind: 'Component',
+          namespace: 'a b',
+          name: 'x/y',
+        }),
       ),
     ).toBe('/entities/component/a%20b/x%2Fy');
   });

@@ -17,7 +17,13 @@ export interface Series {
 }
 
 /** @public */
-export type PanelUnit = 'reqps' | 'percent' | 'ms' | 'cores' | 'bytes' | 'count';
+export type PanelUnit =
+  | 'reqps'
+  | 'percent'
+  | 'ms'
+  | 'cores'
+  | 'bytes'
+  | 'count';
 
 /** @public */
 export type PanelKind = 'line' | 'area' | 'stat';
@@ -185,7 +191,7 @@ export interface AlertRuleSpec {
 export interface AlertRulePreview {
   /** The PromQL the rule evaluates. */
   expr: string;
-  /** The expression's value now (the highest when it has several series); null without data. */
+  /** The rule's value now (of several series: the highest for > / >=, the lowest for < / <=); null without data. */
   currentValue: number | null;
   wouldFire: boolean;
   valid: boolean;
@@ -200,7 +206,9 @@ export interface AlertRulePreview {
 export interface AlertGroup {
   /** The owner ref, system ref or severity; `unowned` for alerts no entity claims. */
   key: string;
-  alerts: Array<Alert & { entityRef?: string; owner?: string; system?: string }>;
+  alerts: Array<
+    Alert & { entityRef?: string; owner?: string; system?: string }
+  >;
 }
 
 /**

@@ -37,12 +37,27 @@ import {
   monitoringSilencePermission,
 } from '@fincloud/plugin-monitoring-common';
 import {
+  releasesApprovePermission,
+  releasesBreakGlassPermission,
+  releasesCreatePermission,
+  releasesPolicyWritePermission,
+  releasesPromotePermission,
+  releasesReadPermission,
+  releasesRollbackPermission,
+} from '@fincloud/plugin-releases-common';
+import {
   buildsCancelPermission,
   buildsDockerfileWritePermission,
   buildsReadPermission,
   buildsTriggerPermission,
   buildsWaiverApprovePermission,
 } from '@fincloud/plugin-builds-common';
+import {
+  terminalExecPermission,
+  terminalSessionsReadPermission,
+  terminalSessionsTerminatePermission,
+  terminalShellPermission,
+} from '@fincloud/plugin-terminal-common';
 import { readPolicyOptions } from './config';
 import { renderPermissionTable } from './permissionTable';
 import { FincloudPermissionPolicy, TeamLeadLookup } from './policy';
@@ -264,6 +279,101 @@ const entityExpectations: Array<[Permission, Record<User, [string, string]>]> =
       {
         pete: [D, D],
         paula: [A, D],
+        rob: [D, D],
+        oscar: [A, A],
+        amy: [D, D],
+        gary: [D, D],
+      },
+    ],
+    [
+      releasesReadPermission,
+      {
+        pete: [A, A],
+        paula: [A, A],
+        rob: [A, A],
+        oscar: [A, A],
+        amy: [A, A],
+        gary: [A, A],
+      },
+    ],
+    ...[
+      releasesCreatePermission,
+      releasesPromotePermission,
+      releasesRollbackPermission,
+      releasesPolicyWritePermission,
+    ].map(
+      (p): [Permission, Record<User, [string, string]>] => [
+        p,
+        {
+          pete: [A, D],
+          paula: [A, D],
+          rob: [D, A],
+          oscar: [A, A],
+          amy: [D, D],
+          gary: [D, D],
+        },
+      ],
+    ),
+    [
+      releasesApprovePermission,
+      {
+        pete: [D, D],
+        paula: [A, D],
+        rob: [D, D],
+        oscar: [A, A],
+        amy: [D, D],
+        gary: [D, D],
+      },
+    ],
+    [
+      releasesBreakGlassPermission,
+      {
+        pete: [D, D],
+        paula: [D, D],
+        rob: [D, D],
+        oscar: [A, A],
+        amy: [D, D],
+        gary: [D, D],
+      },
+    ],
+    [
+      terminalExecPermission,
+      {
+        pete: [A, D],
+        paula: [A, D],
+        rob: [D, A],
+        oscar: [A, A],
+        amy: [D, D],
+        gary: [D, D],
+      },
+    ],
+    [
+      terminalShellPermission,
+      {
+        pete: [D, D],
+        paula: [A, D],
+        rob: [D, D],
+        oscar: [A, A],
+        amy: [D, D],
+        gary: [D, D],
+      },
+    ],
+    [
+      terminalSessionsReadPermission,
+      {
+        pete: [A, D],
+        paula: [A, D],
+        rob: [D, A],
+        oscar: [A, A],
+        amy: [A, A],
+        gary: [D, D],
+      },
+    ],
+    [
+      terminalSessionsTerminatePermission,
+      {
+        pete: [D, D],
+        paula: [D, D],
         rob: [D, D],
         oscar: [A, A],
         amy: [D, D],

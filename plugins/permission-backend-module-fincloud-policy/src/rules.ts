@@ -177,10 +177,90 @@ export const PERMISSION_RULES: Readonly<Record<string, PermissionRule>> = {
   },
 
   // --- fincloud: releases (plugins/releases-common) -----------------------
-  // Added with the releases capability, one row per permission.
+  // Everybody signed in sees releases, their options and traffic policies.
+  'releases.read': everybodyReads,
+  // Starting a release: the owning team's developers (leads who are members
+  // of the team count as developers) and the platform team.
+  'releases.create': {
+    resourceType: CATALOG_ENTITY,
+    developer: 'owner',
+    teamLead: 'deny',
+    platform: 'allow',
+    auditor: 'deny',
+    reader: 'deny',
+  },
+  // Approving or rejecting a release or a traffic policy: the owning team's
+  // leads and the platform team; the backend adds four-eyes (never the
+  // requester).
+  'releases.approve': {
+    resourceType: CATALOG_ENTITY,
+    developer: 'deny',
+    teamLead: 'lead',
+    platform: 'allow',
+    auditor: 'deny',
+    reader: 'deny',
+  },
+  // Policy choice: moving traffic on (promote, pause, resume) and taking it
+  // back (rollback, switch-back) belong to whoever runs the release: the
+  // owning team's developers, its leads (even when not members), platform.
+  'releases.promote': {
+    resourceType: CATALOG_ENTITY,
+    developer: 'owner',
+    teamLead: 'lead',
+    platform: 'allow',
+    auditor: 'deny',
+    reader: 'deny',
+  },
+  'releases.rollback': {
+    resourceType: CATALOG_ENTITY,
+    developer: 'owner',
+    teamLead: 'lead',
+    platform: 'allow',
+    auditor: 'deny',
+    reader: 'deny',
+  },
+  // Proposing and reverting circuit breaking / rate limits: the owning
+  // team's developers and platform; applying needs a lead's approval.
+  'releases.policy.write': {
+    resourceType: CATALOG_ENTITY,
+    developer: 'owner',
+    teamLead: 'deny',
+    platform: 'allow',
+    auditor: 'deny',
+    reader: 'deny',
+  },
+  // Releasing inside a change freeze (audited, with a justification).
+  'releases.breakglass': platformOnlyOnEntity,
 
   // --- fincloud: terminal (plugins/terminal-common) -----------------------
-  // Added with the terminal capability, one row per permission.
+  // Restricted mode (allow-listed commands), its pods, policy and dry check.
+  'terminal.exec': {
+    resourceType: CATALOG_ENTITY,
+    developer: 'owner',
+    teamLead: 'lead',
+    platform: 'allow',
+    auditor: 'deny',
+    reader: 'deny',
+  },
+  // Break-glass shell: platform, and team leads on the services they lead.
+  'terminal.shell': {
+    resourceType: CATALOG_ENTITY,
+    developer: 'deny',
+    teamLead: 'lead',
+    platform: 'allow',
+    auditor: 'deny',
+    reader: 'deny',
+  },
+  // Sessions, command logs and recordings.
+  'terminal.sessions.read': {
+    resourceType: CATALOG_ENTITY,
+    developer: 'owner',
+    teamLead: 'lead',
+    platform: 'allow',
+    auditor: 'allow',
+    reader: 'deny',
+  },
+  'terminal.sessions.terminate': platformOnlyOnEntity,
 
   // --- fincloud: monitoring (plugins/monitoring-common) -------------------
   // Everybody signed in sees how a service is doing (dashboards, alerts,

@@ -60,6 +60,7 @@ const commandRule = z
     operands: z.array(argumentRule).optional(),
     minOperands: z.number().int().min(0).optional(),
     maxOperands: z.number().int().min(0).optional(),
+    operandCounts: z.array(z.number().int().min(0)).optional(),
     repeatLast: z.boolean().optional(),
     exact: z.array(z.array(z.string())).optional(),
     deny: z.array(z.string()).optional(),

@@ -25,4 +25,4 @@ export type {
   ConnectionState,
   TerminalConnectionHandlers,
 } from './api';
-export { isTerminalAvailable } from './components/isTerminalAvailable';
+export { isTerminalTabAvailable } from './components/isTerminalTabAvailable';

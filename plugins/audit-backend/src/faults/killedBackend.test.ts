@@ -215,7 +215,11 @@ async function killAndRestart(
   const configFile = path.join(dir, 'app-config.yaml');
   fs.writeFileSync(
     path.join(dir, 'package.json'),
-    JSON.stringify({ name: 'audit-kill-test', version: '0.0.0', private: true }),
+    JSON.stringify({
+      name: 'audit-kill-test',
+      version: '0.0.0',
+      private: true,
+    }),
   );
   fs.writeFileSync(
     configFile,

@@ -114,6 +114,16 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(normalize(value, new Set()));
 }
 
+/** An Error of any realm (native drivers may raise another realm's errors). */
+export function isErrorLike(value: unknown): value is Error {
+  return (
+    value instanceof Error ||
+    (typeof value === 'object' &&
+      value !== null &&
+      Object.prototype.toString.call(value) === '[object Error]')
+  );
+}
+
 function normalize(value: unknown, seen: Set<unknown>): unknown {
   if (value === null) return null;
   switch (typeof value) {
@@ -134,7 +144,7 @@ function normalize(value: unknown, seen: Set<unknown>): unknown {
   if (value instanceof Date) {
     return Number.isNaN(value.getTime()) ? null : value.toISOString();
   }
-  if (value instanceof Error) {
+  if (isErrorLike(value)) {
     return value.message;
   }
   if (seen.has(value)) return '[Circular]';

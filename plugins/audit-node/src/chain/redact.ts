@@ -1,3 +1,5 @@
+import { isErrorLike } from './canonical';
+
 /**
  * The redaction rule, applied to meta, error messages and request paths
  * before anything is hashed, spooled or stored.
@@ -81,7 +83,7 @@ function redactValue(value: unknown, seen: Set<unknown>): unknown {
   }
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Date) return value;
-  if (value instanceof Error) return redactText(value.message);
+  if (isErrorLike(value)) return redactText(value.message);
   if (seen.has(value)) return '[Circular]';
   seen.add(value);
   try {

@@ -17,6 +17,7 @@ import { auditorServiceFactory } from '@backstage/backend-defaults/auditor';
 import { ForwardedError } from '@backstage/errors';
 import { AuditSeverity } from '@fincloud/plugin-audit-common';
 import { AuditEventInput, AuditStore } from '../store/types';
+import { isErrorLike } from '../chain/canonical';
 import { auditStoreServiceRef } from './auditStoreServiceRef';
 
 type LoggingDeps = {
@@ -50,7 +51,7 @@ async function createDefaultLoggingAuditor(
 }
 
 function errorText(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (isErrorLike(error)) return `${error.name}: ${error.message}`;
   return String(error);
 }
 

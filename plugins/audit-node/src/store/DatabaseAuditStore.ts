@@ -156,14 +156,15 @@ function isHigh(severity: string) {
  * database's message; keep the database's message (and the error code).
  */
 function databaseError(e: unknown): Error {
-  if (!(e instanceof Error)) return new Error(String(e));
+  // Duck-typed: a native driver may raise errors of another realm's Error class.
+  const message = (e as { message?: unknown })?.message;
+  if (typeof message !== 'string') return new Error(String(e));
   const m =
     /^\s*(insert|select|update|delete|with|begin|commit)\b[\s\S]* - ([^\n]*)$/i.exec(
-      e.message,
+      message,
     );
-  if (!m) return e;
-  const clean = new Error(m[2]);
-  clean.name = e.name;
+  const clean = new Error(m ? m[2] : message);
+  clean.name = String((e as { name?: unknown }).name ?? 'Error');
   (clean as { code?: unknown }).code = (e as { code?: unknown }).code;
   return clean;
 }

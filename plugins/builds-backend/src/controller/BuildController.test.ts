@@ -126,6 +126,10 @@ describe('BuildController against the simulator', () => {
 
     const log = await h.log(build.id);
     expect(log).toEqual(expectedLog(h, done));
+    // The builder ran the generated Dockerfile, not one of its own.
+    expect(log).toEqual(
+      expect.arrayContaining([expect.stringContaining('CMD ["node", "dist/server.js"]')]),
+    );
     expect(log[log.length - 1]).toMatch(
       /\] Pushed registry\.fincloud\.example\/web\/user-portal@sha256:[0-9a-f]{64}$/,
     );

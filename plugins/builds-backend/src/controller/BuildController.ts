@@ -271,7 +271,11 @@ export class BuildController {
     await this.createJob(claimed, attempt);
   }
 
-  /** Creates the attempt's Job (and Dockerfile ConfigMap); adopts an existing one. */
+  /**
+   * Creates the attempt's Dockerfile ConfigMap, then its Job (adopting one
+   * that exists already), then makes the Job the ConfigMap's owner so that the
+   * garbage collector removes both together (TTL, cancel).
+   */
   private async createJob(build: BuildRecord, attempt: BuildAttempt) {
     const { config, clients } = this.options;
     const { batch } = clients.get(build.cluster);
@@ -286,6 +290,10 @@ export class BuildController {
     }
     let job: V1Job;
     try {
+      // The pod mounts the Dockerfile: it must exist before the pod does.
+      if (manifests.configMap) {
+        await this.createConfigMap(build, manifests.configMap.toJSON());
+      }
       job = await batch.createNamespacedJob({
         namespace: config.namespace,
         body: manifests.job.toJSON() as V1Job,
@@ -318,39 +326,58 @@ export class BuildController {
         return;
       }
     }
-    if (manifests.configMap) {
-      await this.ensureConfigMap(build, job, manifests.configMap.toJSON());
-    }
+    if (manifests.configMap) await this.ownConfigMap(build, job);
   }
 
-  private async ensureConfigMap(build: BuildRecord, job: V1Job, body: any) {
-    const key = `${build.cluster}/${job.metadata?.name}`;
-    if (this.configMapsEnsured.has(key)) return;
+  private async createConfigMap(build: BuildRecord, body: any) {
     const { core } = this.options.clients.get(build.cluster);
     try {
       await core.createNamespacedConfigMap({
         namespace: this.options.config.namespace,
-        body: {
-          ...body,
-          metadata: {
-            ...body.metadata,
-            // Deleted with the Job (TTL, cancel) by the garbage collector.
-            ownerReferences: [
-              {
-                apiVersion: 'batch/v1',
-                kind: 'Job',
-                name: job.metadata!.name!,
-                uid: job.metadata!.uid!,
-              },
-            ],
-          },
-        },
+        body,
       });
     } catch (error) {
       if (statusOf(error) !== 409) throw error;
     }
-    this.configMapsEnsured.add(key);
-    if (this.configMapsEnsured.size > 5000) this.configMapsEnsured.clear();
+  }
+
+  /** Makes the Job the owner of its Dockerfile ConfigMap (once). */
+  private async ownConfigMap(build: BuildRecord, job: V1Job) {
+    const name = job.metadata!.name!;
+    const key = `${build.cluster}/${name}`;
+    if (this.configMapsEnsured.has(key)) return;
+    const { core } = this.options.clients.get(build.cluster);
+    const namespace = this.options.config.namespace;
+    try {
+      const cm = await core.readNamespacedConfigMap({ name, namespace });
+      if (!cm.metadata?.ownerReferences?.some(o => o.uid === job.metadata?.uid)) {
+        await core.replaceNamespacedConfigMap({
+          name,
+          namespace,
+          body: {
+            ...cm,
+            metadata: {
+              ...cm.metadata,
+              ownerReferences: [
+                {
+                  apiVersion: 'batch/v1',
+                  kind: 'Job',
+                  name,
+                  uid: job.metadata!.uid!,
+                },
+              ],
+            },
+          },
+        });
+      }
+      this.configMapsEnsured.add(key);
+      if (this.configMapsEnsured.size > 5000) this.configMapsEnsured.clear();
+    } catch (error) {
+      // Retried on the next pass; a missing owner only delays the clean-up.
+      this.options.logger.debug(
+        `build ${build.id}: could not set the owner of ConfigMap ${name}: ${messageOf(error)}`,
+      );
+    }
   }
 
   private stepsFrom(build: BuildRecord, attempt: BuildAttempt, pod?: V1Pod) {
@@ -405,13 +432,7 @@ export class BuildController {
       await this.jobMissing(build, attempt);
       return;
     }
-    if (build.spec.dockerfile) {
-      await this.ensureConfigMap(
-        build,
-        job,
-        buildManifests(build, attempt, this.options.config).configMap!.toJSON(),
-      );
-    }
+    if (build.spec.dockerfile) await this.ownConfigMap(build, job);
     const pods = await core.listNamespacedPod({
       namespace,
       labelSelector: `job-name=${attempt.jobName}`,

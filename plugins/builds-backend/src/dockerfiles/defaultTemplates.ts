@@ -135,10 +135,9 @@ ARG NODE_BUILD_IMAGE=node:20-bookworm
 ARG NODE_RUNTIME_IMAGE=node:20-alpine
 FROM \${NODE_BUILD_IMAGE} AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci
+# The whole tree first: local (file:) packages must be there for npm ci.
 COPY . .
-RUN npm run build --if-present && npm prune --omit=dev
+RUN npm ci && npm run build --if-present && npm prune --omit=dev
 
 FROM \${NODE_RUNTIME_IMAGE}
 WORKDIR /app

@@ -15,6 +15,26 @@ import { EntityBuildsContent } from './EntityBuildsContent';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+
+// jsdom lays nothing out; the LogViewer (react-virtualized-auto-sizer)
+// renders no line in a box of size 0. Give every box a size.
+let measure: jest.SpyInstance;
+beforeAll(() => {
+  measure = jest
+    .spyOn(HTMLElement.prototype, 'getBoundingClientRect')
+    .mockReturnValue({
+      x: 0,
+      y: 0,
+      top: 0,
+      left: 0,
+      width: 1200,
+      height: 480,
+      right: 1200,
+      bottom: 480,
+      toJSON: () => ({}),
+    });
+});
+afterAll(() => measure.mockRestore());
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
@@ -443,8 +463,9 @@ describe('BuildDetail', () => {
     await waitFor(() =>
       expect(logText()).toContain('ERROR: cannot find symbol LedgerClient'),
     );
-    expect(backend.reads).toContainEqual({ fromLine: 0, lines: 1000 });
-    expect(position).toHaveTextContent('Lines 1–1,000 of 3,000');
+    // The window ends 5 lines after the match, so the match is on screen.
+    expect(backend.reads).toContainEqual({ fromLine: 0, lines: 105 });
+    expect(position).toHaveTextContent('Lines 1–105 of 3,000');
     expect(position).toHaveTextContent('Not following');
 
     // Back to the end, then one step earlier.
@@ -464,7 +485,7 @@ describe('BuildDetail', () => {
     const clicked: string[] = [];
     const click = jest
       .spyOn(HTMLAnchorElement.prototype, 'click')
-      .mockImplementation(function (this: HTMLAnchorElement) {
+      .mockImplementation(function recordDownload(this: HTMLAnchorElement) {
         clicked.push(this.download);
       });
     fireEvent.click(screen.getByRole('button', { name: 'Download full log' }));

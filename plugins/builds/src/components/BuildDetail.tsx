@@ -31,7 +31,6 @@ import TableRow from '@material-ui/core/TableRow';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import ArrowBackIcon from '@material-ui/icons/ArrowBack';
-import { Link as RouterLink } from 'react-router-dom';
 import { buildsApiRef } from '../api';
 import { BuildLog } from './BuildLog';
 import { BuildStatusChip } from './BuildStatusChip';
@@ -237,13 +236,14 @@ export function BuildDetail(props: {
         mb={2}
         style={{ gap: 16 }}
       >
-        <Button
-          component={RouterLink}
-          to={props.backTo}
-          startIcon={<ArrowBackIcon />}
-        >
-          All builds
-        </Button>
+        <Link to={props.backTo}>
+          <Box display="flex" alignItems="center" component="span">
+            <ArrowBackIcon fontSize="small" />
+            <Box component="span" ml={0.5}>
+              All builds
+            </Box>
+          </Box>
+        </Link>
         <Typography variant="h5" component="h2">
           Build #{build.number}
         </Typography>

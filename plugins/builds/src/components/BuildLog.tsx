@@ -21,6 +21,8 @@ export const FIRST_SCREEN_LINES = 1000;
 const TAIL_BATCH = 5000;
 /** How often the tail is read while the build runs. */
 export const TAIL_MS = 1500;
+/** Lines shown after a search match (the viewer shows the end of its text). */
+const MATCH_CONTEXT = 5;
 /** Lines kept in the browser; older ones are dropped from the view (download has all). */
 const MAX_WINDOW = 50_000;
 
@@ -173,13 +175,18 @@ export function BuildLog(props: { buildId: string; finished: boolean }) {
     }
   };
 
-  /** Shows the lines around a 1-based line number and stops following. */
+  /**
+   * Shows the lines up to a little after a 1-based line number, and stops
+   * following. The LogViewer scrolls to the end of what it shows, so the
+   * window ends just after the match to keep it on screen.
+   */
   const openAround = async (line: number) => {
     const mine = ++generation.current;
     setFollowing(false);
     try {
-      const from = Math.max(0, line - 1 - 200);
-      const chunk = await api.readLog(buildId, from, FIRST_SCREEN_LINES);
+      const end = line + MATCH_CONTEXT;
+      const from = Math.max(0, end - FIRST_SCREEN_LINES);
+      const chunk = await api.readLog(buildId, from, end - from);
       if (generation.current !== mine) return;
       setView({ from: chunk.fromLine, lines: chunk.lines });
       setTotal(chunk.totalLines);
@@ -233,7 +240,7 @@ export function BuildLog(props: { buildId: string; finished: boolean }) {
 
   const shownTo = view.from + view.lines.length;
   let state: string;
-  if (!following) state = 'Not following: showing the lines around a match.';
+  if (!following) state = 'Not following: the match is near the bottom.';
   else if (complete) state = 'Complete: every line is stored.';
   else state = 'Following the live output…';
 
@@ -278,7 +285,7 @@ export function BuildLog(props: { buildId: string; finished: boolean }) {
         display="flex"
         alignItems="center"
         mb={1}
-        aria-label="Search the whole log"
+        aria-label="Log search"
       >
         <TextField
           size="small"

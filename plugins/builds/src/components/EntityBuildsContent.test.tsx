@@ -10,7 +10,7 @@ import {
   UP,
   unbuilt,
 } from '../__testUtils__/builds';
-import { renderBuilds } from '../__testUtils__/render';
+import { FakeSignals, renderBuilds } from '../__testUtils__/render';
 import { EntityBuildsContent } from './EntityBuildsContent';
 
 const server = setupServer();
@@ -187,6 +187,53 @@ describe('EntityBuildsContent: history and statistics', () => {
     expect(
       screen.queryByRole('button', { name: 'Load more' }),
     ).not.toBeInTheDocument();
+  });
+});
+
+describe('EntityBuildsContent: live updates', () => {
+  it('adds a build started elsewhere and updates a row when its status changes, not on log progress', async () => {
+    const signals = new FakeSignals();
+    let items = [
+      build({ status: 'running', runMs: undefined, image: undefined }),
+    ];
+    const seen: Record<string, string>[] = [];
+    server.use(
+      http.get(`${ENTITY_BASE}/config`, () => HttpResponse.json(config)),
+      http.get(`${ENTITY_BASE}/stats`, () => HttpResponse.json(stats())),
+      http.get(`${ENTITY_BASE}/builds`, ({ request }) => {
+        seen.push(Object.fromEntries(new URL(request.url).searchParams));
+        return HttpResponse.json({ items });
+      }),
+    );
+    await renderBuilds(<EntityBuildsContent />, { signals });
+    const history = await historyTable();
+    expect(within(history).getByText('Running')).toBeInTheDocument();
+    const channel = `fincloud-builds:${UP}`;
+
+    // Log lines stored for the running build: nothing to re-read.
+    signals.publish(channel, { buildId: 'b-12', status: 'running' });
+    await new Promise(r => setTimeout(r, 300));
+    expect(seen).toHaveLength(1);
+
+    // It succeeded, and paula started another: one re-read shows both.
+    items = [
+      build({
+        id: 'b-13',
+        number: 13,
+        status: 'queued',
+        triggeredBy: 'user:default/paula',
+      }),
+      build(),
+    ];
+    signals.publish(channel, { buildId: 'b-12', status: 'succeeded' });
+    await within(history).findByRole('link', { name: 'Build #13' });
+    const rows = within(history).getAllByRole('row');
+    expect(within(rows[1]).getByText('Queued')).toBeInTheDocument();
+    expect(within(rows[2]).getByText('Succeeded')).toBeInTheDocument();
+    expect(
+      within(rows[2]).getByText('sha256:4f1c2a9be0d3'),
+    ).toBeInTheDocument();
+    expect(seen).toHaveLength(2);
   });
 });
 

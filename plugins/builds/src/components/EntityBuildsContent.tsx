@@ -223,9 +223,16 @@ function BuildList(props: {
 
   const active = history.items.some(b => !isBuildFinished(b.status));
   const { refresh } = history;
+  const itemsRef = useRef(history.items);
+  itemsRef.current = history.items;
   useBuildUpdates(entityRef, {
     active,
-    onUpdate: () => {
+    onUpdate: signal => {
+      // Signals also come as log lines are stored: a build already shown
+      // with that status changes nothing in the list.
+      const shown =
+        signal && itemsRef.current.find(b => b.id === signal.buildId);
+      if (shown && shown.status === signal.status) return;
       refresh();
       // A burst of step changes re-reads the statistics once.
       clearTimeout(statsTimer.current);

@@ -55,7 +55,17 @@ function LatestBuild(props: { entityRef: string; tab: string }) {
   useEffect(load, [load]);
   useBuildUpdates(entityRef, {
     active: Boolean(latest) && !isBuildFinished(latest!.status),
-    onUpdate: load,
+    onUpdate: signal => {
+      // Log progress of the build already shown changes nothing here.
+      if (
+        signal &&
+        latest?.id === signal.buildId &&
+        latest.status === signal.status
+      ) {
+        return;
+      }
+      load();
+    },
   });
 
   if (error) {

@@ -114,7 +114,7 @@ export function isValidCommit(value: string): boolean {
 export function branchProblem(value: string): string | undefined {
   const branch = value.trim();
   if (!branch) return 'A branch is required';
-  if (branch.length > 255) return 'At most 255 characters';
+  if (branch.length > 200) return 'At most 200 characters';
   if (
     // eslint-disable-next-line no-control-regex
     /[\s~^:?*[\\\x00-\x1f\x7f]/.test(branch) ||

@@ -40,10 +40,17 @@ interface SeriesDef {
 }
 
 function escapeLabel(value: string) {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  return value
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, '\\n');
 }
 
-function renderOpenMetrics(series: SeriesDef[], start: number, end: number): string {
+function renderOpenMetrics(
+  series: SeriesDef[],
+  start: number,
+  end: number,
+): string {
   const byName = new Map<string, SeriesDef[]>();
   for (const s of series) {
     if (!byName.has(s.name)) byName.set(s.name, []);
@@ -90,9 +97,17 @@ export const EXPECTED = {
 };
 
 /** Firing episodes (minutes after T_START, [on, off)) of the ALERTS history. */
-export const ALERT_HISTORY = [
+export const ALERT_HISTORY: Array<{
+  labels: Record<string, string>;
+  episodes: number[][];
+}> = [
   {
-    labels: { alertname: 'HighErrorRatio', namespace: NS, workload: WL, severity: 'warning' },
+    labels: {
+      alertname: 'HighErrorRatio',
+      namespace: NS,
+      workload: WL,
+      severity: 'warning',
+    },
     episodes: [
       [5, 10],
       [25, 30],
@@ -100,11 +115,21 @@ export const ALERT_HISTORY = [
     ],
   },
   {
-    labels: { alertname: 'PodRestarts', namespace: 'risk', workload: 'risk-engine', severity: 'info' },
+    labels: {
+      alertname: 'PodRestarts',
+      namespace: 'risk',
+      workload: 'risk-engine',
+      severity: 'info',
+    },
     episodes: [[10, 40]],
   },
   {
-    labels: { alertname: 'DiskFull', namespace: 'infra', instance: 'node-1', severity: 'critical' },
+    labels: {
+      alertname: 'DiskFull',
+      namespace: 'infra',
+      instance: 'node-1',
+      severity: 'critical',
+    },
     episodes: [[20, 30]],
   },
 ];
@@ -116,20 +141,63 @@ export const ALERT_HISTORY = [
  */
 export function fixtureOpenMetrics(start = T_START, end = T_END): string {
   const series: SeriesDef[] = [];
-  const counter = (name: string, labels: Record<string, string>, perSecond: number) =>
-    series.push({ name, labels, value: t => perSecond * t });
+  const counter = (
+    name: string,
+    labels: Record<string, string>,
+    perSecond: number,
+  ) => series.push({ name, labels, value: t => perSecond * t });
 
   // RED: destination reports of payment-gateway.
-  counter('istio_requests_total', istio({ destination_version: 'v1', response_code: '200' }), 9);
-  counter('istio_requests_total', istio({ destination_version: 'v1', response_code: '500' }), 1);
-  counter('istio_requests_total', istio({ destination_version: 'v2', response_code: '200' }), 3);
+  counter(
+    'istio_requests_total',
+    istio({ destination_version: 'v1', response_code: '200' }),
+    9,
+  );
+  counter(
+    'istio_requests_total',
+    istio({ destination_version: 'v1', response_code: '500' }),
+    1,
+  );
+  counter(
+    'istio_requests_total',
+    istio({ destination_version: 'v2', response_code: '200' }),
+    3,
+  );
   // What the filters must leave out: the client side's reports, another
   // workload whose name starts the same, another namespace.
-  counter('istio_requests_total', istio({ reporter: 'source', destination_version: 'v1', response_code: '200' }), 1000);
-  counter('istio_requests_total', istio({ destination_workload: `${WL}-worker`, destination_version: 'v1', response_code: '200' }), 500);
-  counter('istio_requests_total', istio({ destination_workload_namespace: 'web', destination_version: 'v1', response_code: '200' }), 700);
+  counter(
+    'istio_requests_total',
+    istio({
+      reporter: 'source',
+      destination_version: 'v1',
+      response_code: '200',
+    }),
+    1000,
+  );
+  counter(
+    'istio_requests_total',
+    istio({
+      destination_workload: `${WL}-worker`,
+      destination_version: 'v1',
+      response_code: '200',
+    }),
+    500,
+  );
+  counter(
+    'istio_requests_total',
+    istio({
+      destination_workload_namespace: 'web',
+      destination_version: 'v1',
+      response_code: '200',
+    }),
+    700,
+  );
   const bucket = (version: string, le: string, perSecond: number) =>
-    counter('istio_request_duration_milliseconds_bucket', istio({ destination_version: version, response_code: '200', le }), perSecond);
+    counter(
+      'istio_request_duration_milliseconds_bucket',
+      istio({ destination_version: version, response_code: '200', le }),
+      perSecond,
+    );
   for (const [le, v1, v2] of [
     ['25', 0, 0],
     ['50', 10, 0],
@@ -143,7 +211,11 @@ export function fixtureOpenMetrics(start = T_START, end = T_END): string {
   // USE: three pods of payment-gateway, and a worker whose pods must not count.
   for (let i = 0; i < 3; i++) {
     const pod = { namespace: NS, pod: POD(i) };
-    counter('container_cpu_usage_seconds_total', { ...pod, container: 'app', cpu: 'total' }, 0.25);
+    counter(
+      'container_cpu_usage_seconds_total',
+      { ...pod, container: 'app', cpu: 'total' },
+      0.25,
+    );
     series.push({
       name: 'container_memory_working_set_bytes',
       labels: { ...pod, container: 'app' },
@@ -167,7 +239,11 @@ export function fixtureOpenMetrics(start = T_START, end = T_END): string {
     });
   }
   const worker = { namespace: NS, pod: `${WL}-worker-5f6d7c8b9-zzzzz` };
-  counter('container_cpu_usage_seconds_total', { ...worker, container: 'app', cpu: 'total' }, 2);
+  counter(
+    'container_cpu_usage_seconds_total',
+    { ...worker, container: 'app', cpu: 'total' },
+    2,
+  );
   series.push({
     name: 'container_memory_working_set_bytes',
     labels: { ...worker, container: 'app' },
@@ -176,11 +252,23 @@ export function fixtureOpenMetrics(start = T_START, end = T_END): string {
 
   // Injection attempts as label values.
   EVIL_VALUES.forEach((evil, i) =>
-    counter('istio_requests_total', istio({ destination_workload: evil, destination_version: 'v1', response_code: '200' }), evilRate(i)),
+    counter(
+      'istio_requests_total',
+      istio({
+        destination_workload: evil,
+        destination_version: 'v1',
+        response_code: '200',
+      }),
+      evilRate(i),
+    ),
   );
   counter(
     'istio_requests_total',
-    istio({ destination_workload_namespace: EVIL_VALUES[0], destination_version: 'v1', response_code: '200' }),
+    istio({
+      destination_workload_namespace: EVIL_VALUES[0],
+      destination_version: 'v1',
+      response_code: '200',
+    }),
     EVIL_NAMESPACE_RATE,
   );
   series.push({

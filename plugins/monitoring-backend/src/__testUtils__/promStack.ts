@@ -51,6 +51,7 @@ const haveAll = Object.values(BINARIES).every(Boolean);
  */
 export function describeWithPrometheus(name: string, fn: () => void) {
   if (haveAll || process.env.FINCLOUD_CI) {
+    // eslint-disable-next-line jest/valid-title, jest/valid-describe-callback
     describe(name, fn);
     return;
   }
@@ -58,6 +59,8 @@ export function describeWithPrometheus(name: string, fn: () => void) {
   console.warn(
     `skipping "${name}": it needs a real Prometheus, promtool and Alertmanager; install them with \`sudo apt-get install -y prometheus prometheus-alertmanager\` (in CI, FINCLOUD_CI=1, this is a failure)`,
   );
+  // Skipped only where the programs are missing and not in CI (said above).
+  // eslint-disable-next-line jest/valid-title, jest/valid-describe-callback, jest/no-disabled-tests
   describe.skip(name, fn);
 }
 
@@ -94,7 +97,10 @@ async function waitFor(
   for (;;) {
     if (child.exitCode !== null) {
       throw new Error(
-        `${what} exited with ${child.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`,
+        `${what} exited with ${child.exitCode}: ${readFileSync(
+          logFile,
+          'utf8',
+        ).slice(-2000)}`,
       );
     }
     try {
@@ -104,7 +110,9 @@ async function waitFor(
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `${what} did not become ready: ${readFileSync(logFile, 'utf8').slice(-2000)}`,
+        `${what} did not become ready: ${readFileSync(logFile, 'utf8').slice(
+          -2000,
+        )}`,
       );
     }
     await new Promise(r => setTimeout(r, 100));
@@ -142,9 +150,12 @@ export interface PrometheusOptions {
   evaluationInterval?: string;
 }
 
-export async function startPrometheus(
-  options: PrometheusOptions = {},
-): Promise<Started & { reload(): Promise<void>; queryCount(handler: string): Promise<number> }> {
+export async function startPrometheus(options: PrometheusOptions = {}): Promise<
+  Started & {
+    reload(): Promise<void>;
+    queryCount(handler: string): Promise<number>;
+  }
+> {
   const binary = requireBinary('prometheus');
   const dir = mkdtempSync(join(tmpdir(), 'fincloud-prom-'));
   const port = await freePort();
@@ -198,10 +209,15 @@ export async function startPrometheus(
       await stop();
       if (options.dataDir) {
         const parent = dirname(options.dataDir);
-        rmSync(basename(parent).startsWith('fincloud-tsdb-') ? parent : options.dataDir, {
-          recursive: true,
-          force: true,
-        });
+        rmSync(
+          basename(parent).startsWith('fincloud-tsdb-')
+            ? parent
+            : options.dataDir,
+          {
+            recursive: true,
+            force: true,
+          },
+        );
       }
     },
     async reload() {
@@ -286,7 +302,8 @@ export async function postAlerts(
       })),
     ),
   });
-  if (!res.ok) throw new Error(`posting alerts: ${res.status} ${await res.text()}`);
+  if (!res.ok)
+    throw new Error(`posting alerts: ${res.status} ${await res.text()}`);
 }
 
 /**
@@ -310,7 +327,9 @@ export async function backfill(openMetrics: string): Promise<string> {
 }
 
 /** `promtool check rules <file>`: resolves with its output, rejects with it when the rules are invalid. */
-export async function promtoolCheckRules(ruleFileText: string): Promise<string> {
+export async function promtoolCheckRules(
+  ruleFileText: string,
+): Promise<string> {
   const promtool = requireBinary('promtool');
   const dir = mkdtempSync(join(tmpdir(), 'fincloud-rules-'));
   const file = join(dir, 'rules.yml');
@@ -320,7 +339,9 @@ export async function promtoolCheckRules(ruleFileText: string): Promise<string> 
     return `${stdout}${stderr}`;
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`promtool check rules failed: ${e.stdout ?? ''}${e.stderr ?? e.message}`);
+    throw new Error(
+      `promtool check rules failed: ${e.stdout ?? ''}${e.stderr ?? e.message}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -111,8 +111,9 @@ export class AlertmanagerClient {
 
   async silences(tenant?: string): Promise<AlertmanagerSilence[]> {
     return (
-      (await this.json<AlertmanagerSilence[]>('/api/v2/silences', { tenant })) ??
-      []
+      (await this.json<AlertmanagerSilence[]>('/api/v2/silences', {
+        tenant,
+      })) ?? []
     );
   }
 

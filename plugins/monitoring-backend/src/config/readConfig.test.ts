@@ -41,19 +41,51 @@ describe('readMonitoringConfig', () => {
           },
         ],
       }),
-    ).toThrow(/fincloud\.monitoring\.panels\[0\]\.query \$namespace outside a string literal/);
+    ).toThrow(
+      /fincloud\.monitoring\.panels\[0\]\.query \$namespace outside a string literal/,
+    );
   });
 
   it.each([
     [{ prometheus: [prom, prom] }, /prometheus\[1\]\.name duplicates "sim"/],
-    [{ prometheus: [{ ...prom, url: 'ftp://x' }] }, /prometheus\[0\]\.url must be http/],
-    [{ prometheus: [{ ...prom, url: 'http://user:pw@x' }] }, /must not carry credentials/],
+    [
+      { prometheus: [{ ...prom, url: 'ftp://x' }] },
+      /prometheus\[0\]\.url must be http/,
+    ],
+    [
+      { prometheus: [{ ...prom, url: 'http://user:pw@x' }] },
+      /must not carry credentials/,
+    ],
     [{ prometheus: [{ ...prom, alertmanager: 'nope' }] }, /names "nope"/],
-    [{ prometheus: [{ ...prom, tenantHeader: 'X Bad' }] }, /tenantHeader is not an HTTP header name/],
-    [{ prometheus: [prom], extraPanels: [{ id: 'cpu', title: 'x', unit: 'count', query: 'up' }] }, /"cpu" is already a panel/],
-    [{ prometheus: [prom], panels: [{ id: 'x', title: 'x', unit: 'furlongs', query: 'up' }] }, /unit must be one of/],
-    [{ prometheus: [prom], ruleSync: { directory: '/tmp/x', prometheus: 'other' } }, /ruleSync\.prometheus must name/],
-    [{ prometheus: [prom], alertWorkloadLabels: ['app-name'] }, /invalid label name/],
+    [
+      { prometheus: [{ ...prom, tenantHeader: 'X Bad' }] },
+      /tenantHeader is not an HTTP header name/,
+    ],
+    [
+      {
+        prometheus: [prom],
+        extraPanels: [{ id: 'cpu', title: 'x', unit: 'count', query: 'up' }],
+      },
+      /"cpu" is already a panel/,
+    ],
+    [
+      {
+        prometheus: [prom],
+        panels: [{ id: 'x', title: 'x', unit: 'furlongs', query: 'up' }],
+      },
+      /unit must be one of/,
+    ],
+    [
+      {
+        prometheus: [prom],
+        ruleSync: { directory: '/tmp/x', prometheus: 'other' },
+      },
+      /ruleSync\.prometheus must name/,
+    ],
+    [
+      { prometheus: [prom], alertWorkloadLabels: ['app-name'] },
+      /invalid label name/,
+    ],
   ])('refuses %j', (monitoring, message) => {
     expect(() => read(monitoring)).toThrow(message);
   });
@@ -63,9 +95,7 @@ describe('readMonitoringConfig', () => {
     let message = '';
     try {
       read({
-        prometheus: [
-          { ...prom, token, authHeader: `Basic ${token}` },
-        ],
+        prometheus: [{ ...prom, token, authHeader: `Basic ${token}` }],
       });
     } catch (error) {
       message = (error as Error).message;

@@ -95,7 +95,8 @@ function readPanelConfig(config: Config): PanelTemplateConfig {
     id: config.getString('id'),
     title: config.getString('title'),
     unit: config.getString('unit') as PanelTemplateConfig['unit'],
-    kind: (config.getOptionalString('kind') ?? 'line') as PanelTemplateConfig['kind'],
+    kind: (config.getOptionalString('kind') ??
+      'line') as PanelTemplateConfig['kind'],
     thresholds,
     query: config.getString('query'),
     ruleQuery: config.getOptionalString('ruleQuery'),
@@ -105,7 +106,10 @@ function readPanelConfig(config: Config): PanelTemplateConfig {
   };
 }
 
-export function compilePanel(panel: PanelTemplateConfig, key: string): PanelTemplate {
+export function compilePanel(
+  panel: PanelTemplateConfig,
+  key: string,
+): PanelTemplate {
   if (!PANEL_ID.test(panel.id)) {
     fail(`${key}.id`, 'must be lowercase letters, digits and -');
   }
@@ -203,9 +207,9 @@ export function readMonitoringConfig(root: Config): MonitoringConfig {
       alertmanager: c.getOptionalString('alertmanager'),
     };
   });
-  const alertmanager = (config?.getOptionalConfigArray('alertmanager') ?? []).map(
-    (c, i) => readServer(c, `${key}.alertmanager[${i}]`),
-  );
+  const alertmanager = (
+    config?.getOptionalConfigArray('alertmanager') ?? []
+  ).map((c, i) => readServer(c, `${key}.alertmanager[${i}]`));
   for (const [list, k] of [
     [prometheus, 'prometheus'],
     [alertmanager, 'alertmanager'],
@@ -294,7 +298,8 @@ export function readMonitoringConfig(root: Config): MonitoringConfig {
   }
 
   const trafficPanel =
-    config?.getOptionalString('trafficPanel') ?? MONITORING_PANEL_IDS.requestRate;
+    config?.getOptionalString('trafficPanel') ??
+    MONITORING_PANEL_IDS.requestRate;
 
   return {
     prometheus,

@@ -1,4 +1,8 @@
-import { PanelKind, PanelThreshold, PanelUnit } from '@fincloud/plugin-monitoring-common';
+import {
+  PanelKind,
+  PanelThreshold,
+  PanelUnit,
+} from '@fincloud/plugin-monitoring-common';
 import { CompiledTemplate } from '../promql/template';
 
 /** A panel as written in config (and in the defaults). */
@@ -17,7 +21,8 @@ export interface PanelTemplateConfig {
 }
 
 /** A panel ready to query. */
-export interface PanelTemplate extends Omit<PanelTemplateConfig, 'query' | 'ruleQuery'> {
+export interface PanelTemplate
+  extends Omit<PanelTemplateConfig, 'query' | 'ruleQuery'> {
   query: CompiledTemplate;
   ruleQuery: CompiledTemplate;
 }

@@ -36,7 +36,9 @@ describeWithPrometheus('PromQL injection through template variables', () => {
   let prom: Awaited<ReturnType<typeof startPrometheus>>;
 
   beforeAll(async () => {
-    prom = await startPrometheus({ dataDir: await backfill(fixtureOpenMetrics()) });
+    prom = await startPrometheus({
+      dataDir: await backfill(fixtureOpenMetrics()),
+    });
   });
   afterAll(async () => {
     await prom?.stop();
@@ -53,7 +55,10 @@ describeWithPrometheus('PromQL injection through template variables', () => {
 
   const requestRate = DEFAULT_PANELS.find(p => p.id === 'request-rate')!;
 
-  function render(source: string, vars: { namespace?: string; workload?: string; version?: string }) {
+  function render(
+    source: string,
+    vars: { namespace?: string; workload?: string; version?: string },
+  ) {
     return renderTemplate(compileTemplate(source), {
       namespace: vars.namespace ?? NS,
       workload: vars.workload ?? 'payment-gateway',
@@ -128,6 +133,8 @@ describeWithPrometheus('PromQL injection through template variables', () => {
       query: render(requestRate.query, {}),
       time: String(T_END),
     });
-    expect(all.body.data.result.map((r: any) => r.metric.destination_version).sort()).toEqual(['v1', 'v2']);
+    expect(
+      all.body.data.result.map((r: any) => r.metric.destination_version).sort(),
+    ).toEqual(['v1', 'v2']);
   });
 });

@@ -32,17 +32,57 @@ describe('compileTemplate', () => {
   });
 
   it.each([
-    ['a variable outside a string', 'up{ns=$namespace}', /outside a string literal/],
-    ['a variable as a function argument', 'label_replace(up, "x", "$workload", "y", "")', /label matcher value/],
-    ['a variable in a single-quoted string', "up{ns='$namespace'}", /label matcher value/],
-    ['a variable in a raw string', 'up{ns=`$namespace`}', /label matcher value/],
-    ['$version after =', 'up{v="$version"}', /\$version may only be used after =~/],
-    ['$__rate_interval in a string', 'up{a="$__rate_interval"}', /belongs in \[\.\.\.\]/],
-    ['$__rate_interval outside brackets', 'rate(up[5m]) * $__rate_interval', /must stand alone/],
-    ['$__rate_interval with other text', 'rate(up[$__rate_interval + 1])', /must stand alone/],
-    ['an unknown variable', 'up{a="x"} * $threshold', /outside a string literal/],
+    [
+      'a variable outside a string',
+      'up{ns=$namespace}',
+      /outside a string literal/,
+    ],
+    [
+      'a variable as a function argument',
+      'label_replace(up, "x", "$workload", "y", "")',
+      /label matcher value/,
+    ],
+    [
+      'a variable in a single-quoted string',
+      "up{ns='$namespace'}",
+      /label matcher value/,
+    ],
+    [
+      'a variable in a raw string',
+      'up{ns=`$namespace`}',
+      /label matcher value/,
+    ],
+    [
+      '$version after =',
+      'up{v="$version"}',
+      /\$version may only be used after =~/,
+    ],
+    [
+      '$__rate_interval in a string',
+      'up{a="$__rate_interval"}',
+      /belongs in \[\.\.\.\]/,
+    ],
+    [
+      '$__rate_interval outside brackets',
+      'rate(up[5m]) * $__rate_interval',
+      /must stand alone/,
+    ],
+    [
+      '$__rate_interval with other text',
+      'rate(up[$__rate_interval + 1])',
+      /must stand alone/,
+    ],
+    [
+      'an unknown variable',
+      'up{a="x"} * $threshold',
+      /outside a string literal/,
+    ],
     ['a comment', 'up # $namespace', /comments are not allowed/],
-    ['an unterminated string', 'up{a="$namespace}', /unterminated string literal/],
+    [
+      'an unterminated string',
+      'up{a="$namespace}',
+      /unterminated string literal/,
+    ],
   ])('refuses %s', (_what, source, message) => {
     expect(() => compileTemplate(source)).toThrow(TemplateError);
     expect(() => compileTemplate(source)).toThrow(message);

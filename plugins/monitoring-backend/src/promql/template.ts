@@ -96,7 +96,8 @@ export function compileTemplate(source: string): CompiledTemplate {
     if (ch === '"' || ch === "'" || ch === '`') {
       // A string literal: copy it, turning variables into holes.
       const quote = ch;
-      const context = quote === '"' ? matcherOperatorBefore(source, i) : undefined;
+      const context =
+        quote === '"' ? matcherOperatorBefore(source, i) : undefined;
       text += ch;
       i++;
       let closed = false;
@@ -202,9 +203,7 @@ export function renderTemplate(
       case 'regex': {
         const value = values[part.variable];
         out +=
-          value === undefined
-            ? '.*'
-            : escapePromQLString(escapeRegex(value));
+          value === undefined ? '.*' : escapePromQLString(escapeRegex(value));
         break;
       }
       case 'rateInterval':

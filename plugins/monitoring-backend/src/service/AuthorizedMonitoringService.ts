@@ -59,18 +59,37 @@ export class AuthorizedMonitoringService implements MonitoringService {
     }
   }
 
-  async dashboard(entityRef: string, query: DashboardQuery, options: RequestOptions) {
-    await this.require(monitoringReadPermission, entityRef, options.credentials, 'read the monitoring');
+  async dashboard(
+    entityRef: string,
+    query: DashboardQuery,
+    options: RequestOptions,
+  ) {
+    await this.require(
+      monitoringReadPermission,
+      entityRef,
+      options.credentials,
+      'read the monitoring',
+    );
     return this.inner.dashboard(entityRef, query, options);
   }
 
   async alerts(entityRef: string, options: RequestOptions) {
-    await this.require(monitoringReadPermission, entityRef, options.credentials, 'read the alerts');
+    await this.require(
+      monitoringReadPermission,
+      entityRef,
+      options.credentials,
+      'read the alerts',
+    );
     return this.inner.alerts(entityRef, options);
   }
 
   async silences(entityRef: string, options: RequestOptions) {
-    await this.require(monitoringReadPermission, entityRef, options.credentials, 'read the silences');
+    await this.require(
+      monitoringReadPermission,
+      entityRef,
+      options.credentials,
+      'read the silences',
+    );
     return this.inner.silences(entityRef, options);
   }
 
@@ -79,32 +98,70 @@ export class AuthorizedMonitoringService implements MonitoringService {
     request: CreateSilenceRequest,
     options: RequestOptions,
   ) {
-    await this.require(monitoringSilencePermission, entityRef, options.credentials, 'silence the alerts');
+    await this.require(
+      monitoringSilencePermission,
+      entityRef,
+      options.credentials,
+      'silence the alerts',
+    );
     return this.inner.createSilence(entityRef, request, options);
   }
 
   async expireSilence(id: string, entityRef: string, options: RequestOptions) {
-    await this.require(monitoringSilencePermission, entityRef, options.credentials, 'expire the silences');
+    await this.require(
+      monitoringSilencePermission,
+      entityRef,
+      options.credentials,
+      'expire the silences',
+    );
     return this.inner.expireSilence(id, entityRef, options);
   }
 
   async rules(entityRef: string, options: RequestOptions) {
-    await this.require(monitoringReadPermission, entityRef, options.credentials, 'read the alert rules');
+    await this.require(
+      monitoringReadPermission,
+      entityRef,
+      options.credentials,
+      'read the alert rules',
+    );
     return this.inner.rules(entityRef, options);
   }
 
-  async previewRule(entityRef: string, spec: AlertRuleSpec, options: RequestOptions) {
-    await this.require(monitoringReadPermission, entityRef, options.credentials, 'preview alert rules');
+  async previewRule(
+    entityRef: string,
+    spec: AlertRuleSpec,
+    options: RequestOptions,
+  ) {
+    await this.require(
+      monitoringReadPermission,
+      entityRef,
+      options.credentials,
+      'preview alert rules',
+    );
     return this.inner.previewRule(entityRef, spec, options);
   }
 
-  async putRule(entityRef: string, spec: AlertRuleSpec, options: RequestOptions) {
-    await this.require(monitoringRulesWritePermission, entityRef, options.credentials, 'write the alert rules');
+  async putRule(
+    entityRef: string,
+    spec: AlertRuleSpec,
+    options: RequestOptions,
+  ) {
+    await this.require(
+      monitoringRulesWritePermission,
+      entityRef,
+      options.credentials,
+      'write the alert rules',
+    );
     return this.inner.putRule(entityRef, spec, options);
   }
 
   async deleteRule(entityRef: string, name: string, options: RequestOptions) {
-    await this.require(monitoringRulesWritePermission, entityRef, options.credentials, 'delete the alert rules');
+    await this.require(
+      monitoringRulesWritePermission,
+      entityRef,
+      options.credentials,
+      'delete the alert rules',
+    );
     return this.inner.deleteRule(entityRef, name, options);
   }
 

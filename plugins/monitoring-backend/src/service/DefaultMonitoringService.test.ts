@@ -73,7 +73,9 @@ describeWithPrometheus('DefaultMonitoringService', () => {
 
   beforeAll(async () => {
     [prom, am] = await Promise.all([
-      backfill(fixtureOpenMetrics()).then(dataDir => startPrometheus({ dataDir })),
+      backfill(fixtureOpenMetrics()).then(dataDir =>
+        startPrometheus({ dataDir }),
+      ),
       startAlertmanager(),
     ]);
   });
@@ -94,7 +96,11 @@ describeWithPrometheus('DefaultMonitoringService', () => {
         fincloud: {
           monitoring: {
             prometheus: [
-              { name: 'test', url: prom.url, scrapeIntervalSeconds: SCRAPE_SECONDS },
+              {
+                name: 'test',
+                url: prom.url,
+                scrapeIntervalSeconds: SCRAPE_SECONDS,
+              },
             ],
             alertmanager: [{ name: 'test', url: am.url }],
             ...options.monitoring,
@@ -104,7 +110,9 @@ describeWithPrometheus('DefaultMonitoringService', () => {
     );
     return new DefaultMonitoringService({
       config,
-      catalog: catalogServiceMock({ entities: options.entities ?? sampleEntities() }),
+      catalog: catalogServiceMock({
+        entities: options.entities ?? sampleEntities(),
+      }),
       clusters: ConfigFincloudClusters.fromConfig(new ConfigReader({})),
       logger: mockServices.logger.mock(),
       now: options.now,
@@ -141,11 +149,26 @@ describeWithPrometheus('DefaultMonitoringService', () => {
       }
 
       for (const v of ['v1', 'v2'] as const) {
-        expectAll(values(panel(d, 'request-rate'), { version: v }), EXPECTED.requestRate[v]);
-        expectAll(values(panel(d, 'error-ratio'), { version: v }), EXPECTED.errorRatio[v]);
-        expectAll(values(panel(d, 'latency-p50'), { version: v }), EXPECTED.latency.p50[v]);
-        expectAll(values(panel(d, 'latency-p95'), { version: v }), EXPECTED.latency.p95[v]);
-        expectAll(values(panel(d, 'latency-p99'), { version: v }), EXPECTED.latency.p99[v]);
+        expectAll(
+          values(panel(d, 'request-rate'), { version: v }),
+          EXPECTED.requestRate[v],
+        );
+        expectAll(
+          values(panel(d, 'error-ratio'), { version: v }),
+          EXPECTED.errorRatio[v],
+        );
+        expectAll(
+          values(panel(d, 'latency-p50'), { version: v }),
+          EXPECTED.latency.p50[v],
+        );
+        expectAll(
+          values(panel(d, 'latency-p95'), { version: v }),
+          EXPECTED.latency.p95[v],
+        );
+        expectAll(
+          values(panel(d, 'latency-p99'), { version: v }),
+          EXPECTED.latency.p99[v],
+        );
       }
       expectAll(values(panel(d, 'cpu')), EXPECTED.cpuCores);
       expectAll(values(panel(d, 'memory')), EXPECTED.memoryBytes);
@@ -168,14 +191,19 @@ describeWithPrometheus('DefaultMonitoringService', () => {
         user,
       );
       const [, series] = [0, panel(d, 'request-rate').series[0]];
-      const at = (t: number) => series.points.find(([ts]) => ts === t * 1000)?.[1];
+      const at = (t: number) =>
+        series.points.find(([ts]) => ts === t * 1000)?.[1];
       expect(at(Math.floor((T_END - 300) / 60) * 60)).toBeCloseTo(10, 6);
       expect(at(Math.floor((T_END + 600) / 60) * 60)).toBeNull();
       expect(series.points[series.points.length - 1][1]).toBeNull();
     });
 
     it('filters the RED panels to one version when asked', async () => {
-      const d = await makeService().dashboard(PG, { ...range, version: 'v2' }, user);
+      const d = await makeService().dashboard(
+        PG,
+        { ...range, version: 'v2' },
+        user,
+      );
       expect(panel(d, 'request-rate').series.map(s => s.labels)).toEqual([
         { version: 'v2' },
       ]);
@@ -209,7 +237,9 @@ describeWithPrometheus('DefaultMonitoringService', () => {
         Array.from({ length: 50 }, () => service.dashboard(PG, range, user)),
       );
       await new Promise(r => setTimeout(r, 200));
-      expect((await prom.queryCount('/api/v1/query_range')) - afterFirst).toBe(0);
+      expect((await prom.queryCount('/api/v1/query_range')) - afterFirst).toBe(
+        0,
+      );
 
       // One step later the cached window has expired: one query per panel again.
       now += 61_000;
@@ -217,7 +247,9 @@ describeWithPrometheus('DefaultMonitoringService', () => {
         Array.from({ length: 10 }, () => service.dashboard(PG, range, user)),
       );
       await new Promise(r => setTimeout(r, 200));
-      expect((await prom.queryCount('/api/v1/query_range')) - afterFirst).toBe(panels);
+      expect((await prom.queryCount('/api/v1/query_range')) - afterFirst).toBe(
+        panels,
+      );
       expect(service.cacheStats.loads).toBe(2 * panels);
     });
 
@@ -233,14 +265,17 @@ describeWithPrometheus('DefaultMonitoringService', () => {
               id: 'broken',
               title: 'Broken',
               unit: 'count',
-              query: 'sum(rate(istio_requests_total{destination_workload="$workload"}[$__rate_interval])) by (',
+              query:
+                'sum(rate(istio_requests_total{destination_workload="$workload"}[$__rate_interval])) by (',
             },
           ],
         },
       });
       const d = await service.dashboard(PG, range, user);
       const broken = panel(d, 'broken');
-      expect(broken.error).toMatch(/^Prometheus refused the query: .*parse error/);
+      expect(broken.error).toMatch(
+        /^Prometheus refused the query: .*parse error/,
+      );
       expect(broken.series).toEqual([]);
       expectAll(values(panel(d, 'request-rate'), { version: 'v1' }), 10);
       expect(d.panels.some(p => p.id === 'restarts')).toBe(false);
@@ -254,14 +289,28 @@ describeWithPrometheus('DefaultMonitoringService', () => {
       const closed = await freePort();
       const service = makeService({
         monitoring: {
-          prometheus: [{ name: 'test', url: `http://127.0.0.1:${closed}`, timeoutSeconds: 2 }],
-          alertmanager: [{ name: 'test', url: `http://127.0.0.1:${closed}`, timeoutSeconds: 2 }],
+          prometheus: [
+            {
+              name: 'test',
+              url: `http://127.0.0.1:${closed}`,
+              timeoutSeconds: 2,
+            },
+          ],
+          alertmanager: [
+            {
+              name: 'test',
+              url: `http://127.0.0.1:${closed}`,
+              timeoutSeconds: 2,
+            },
+          ],
         },
       });
       const d = await service.dashboard(PG, range, user);
       expect(d.panels).toHaveLength(9);
       for (const p of d.panels) {
-        expect(p.error).toMatch(/Prometheus "test" is unreachable: ECONNREFUSED/);
+        expect(p.error).toMatch(
+          /Prometheus "test" is unreachable: ECONNREFUSED/,
+        );
       }
       expect(d.alertsError).toMatch(/unreachable/);
     });
@@ -283,13 +332,22 @@ describeWithPrometheus('DefaultMonitoringService', () => {
       const service = makeService({ entities });
       await expect(
         service.dashboard('component:default/no-annotations', range, user),
-      ).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/fincloud\.io\/cluster/) });
+      ).rejects.toMatchObject({
+        name: 'InputError',
+        message: expect.stringMatching(/fincloud\.io\/cluster/),
+      });
       await expect(
         service.dashboard('component:default/elsewhere', range, user),
-      ).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/names "mars"/) });
+      ).rejects.toMatchObject({
+        name: 'InputError',
+        message: expect.stringMatching(/names "mars"/),
+      });
       await expect(
         service.dashboard('component:default/bad-namespace', range, user),
-      ).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/not a Kubernetes namespace name/) });
+      ).rejects.toMatchObject({
+        name: 'InputError',
+        message: expect.stringMatching(/not a Kubernetes namespace name/),
+      });
       await expect(
         service.dashboard('component:default/nope', range, user),
       ).rejects.toMatchObject({ name: 'NotFoundError' });
@@ -297,8 +355,15 @@ describeWithPrometheus('DefaultMonitoringService', () => {
         service.dashboard(PG, { from: range.to, to: range.from }, user),
       ).rejects.toMatchObject({ name: 'InputError' });
       await expect(
-        service.dashboard(PG, { from: range.from - 7 * 86400_000, to: range.to, step: 1 }, user),
-      ).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/too many/) });
+        service.dashboard(
+          PG,
+          { from: range.from - 7 * 86400_000, to: range.to, step: 1 },
+          user,
+        ),
+      ).rejects.toMatchObject({
+        name: 'InputError',
+        message: expect.stringMatching(/too many/),
+      });
     });
 
     it('sends the credentials and the tenant of the owning team, and nothing of them reaches the answer', async () => {
@@ -309,7 +374,9 @@ describeWithPrometheus('DefaultMonitoringService', () => {
         for await (const c of req) chunks.push(c as Buffer);
         const upstream = await fetch(`${prom.url}${req.url}`, {
           method: req.method,
-          headers: { 'content-type': req.headers['content-type'] ?? 'text/plain' },
+          headers: {
+            'content-type': req.headers['content-type'] ?? 'text/plain',
+          },
           body: chunks.length ? Buffer.concat(chunks) : undefined,
         });
         res.writeHead(upstream.status, { 'content-type': 'application/json' });
@@ -327,7 +394,9 @@ describeWithPrometheus('DefaultMonitoringService', () => {
                 url: `http://127.0.0.1:${port}`,
                 token,
                 tenantHeader: 'X-Scope-OrgID',
-                tenants: [{ owner: 'group:default/team-risk', tenant: 'risk-tenant' }],
+                tenants: [
+                  { owner: 'group:default/team-risk', tenant: 'risk-tenant' },
+                ],
                 scrapeIntervalSeconds: SCRAPE_SECONDS,
               },
             ],
@@ -336,7 +405,9 @@ describeWithPrometheus('DefaultMonitoringService', () => {
         const d = await service.dashboard(PG, range, user);
         await service.dashboard(RISK, range, user);
         expect(seen.length).toBeGreaterThan(0);
-        expect(seen.every(h => h.authorization === `Bearer ${token}`)).toBe(true);
+        expect(seen.every(h => h.authorization === `Bearer ${token}`)).toBe(
+          true,
+        );
         expect(new Set(seen.map(h => h['x-scope-orgid']))).toEqual(
           new Set(['team-payments', 'risk-tenant']),
         );
@@ -363,12 +434,35 @@ describeWithPrometheus('DefaultMonitoringService', () => {
 
     beforeAll(async () => {
       await postAlerts(am.url, [
-        { labels: highErrors, annotations: { summary: 'Error ratio above 5 %' } },
+        {
+          labels: highErrors,
+          annotations: { summary: 'Error ratio above 5 %' },
+        },
         { labels: podCrash },
         // Not payment-gateway's: another service, a worker, another namespace.
-        { labels: { alertname: 'HighErrorRatio', namespace: 'risk', workload: 'risk-engine', severity: 'warning' } },
-        { labels: { alertname: 'HighErrorRatio', namespace: NS, workload: `${WL}-worker`, severity: 'warning' } },
-        { labels: { alertname: 'DiskFull', namespace: 'infra', severity: 'critical' } },
+        {
+          labels: {
+            alertname: 'HighErrorRatio',
+            namespace: 'risk',
+            workload: 'risk-engine',
+            severity: 'warning',
+          },
+        },
+        {
+          labels: {
+            alertname: 'HighErrorRatio',
+            namespace: NS,
+            workload: `${WL}-worker`,
+            severity: 'warning',
+          },
+        },
+        {
+          labels: {
+            alertname: 'DiskFull',
+            namespace: 'infra',
+            severity: 'critical',
+          },
+        },
       ]);
     });
 
@@ -389,7 +483,8 @@ describeWithPrometheus('DefaultMonitoringService', () => {
 
     it('honours the alert selector annotation', async () => {
       const entities = sampleEntities();
-      entities[0].metadata.annotations!['fincloud.io/alert-selector'] = 'severity!=critical';
+      entities[0].metadata.annotations!['fincloud.io/alert-selector'] =
+        'severity!=critical';
       const alerts = await makeService({ entities }).alerts(PG, user);
       expect(alerts.map(a => a.name)).toEqual(['HighErrorRatio']);
     });
@@ -399,7 +494,11 @@ describeWithPrometheus('DefaultMonitoringService', () => {
       const fingerprint = labelsFingerprint(highErrors);
       const silence = await service.createSilence(
         PG,
-        { alertFingerprint: fingerprint, durationMinutes: 30, comment: 'deploying a fix' },
+        {
+          alertFingerprint: fingerprint,
+          durationMinutes: 30,
+          comment: 'deploying a fix',
+        },
         user,
       );
       expect(silence).toMatchObject({
@@ -407,35 +506,65 @@ describeWithPrometheus('DefaultMonitoringService', () => {
         createdBy: 'user:default/pete',
         comment: 'deploying a fix',
       });
-      expect(Date.parse(silence.endsAt) - Date.parse(silence.startsAt)).toBe(30 * 60_000);
+      expect(Date.parse(silence.endsAt) - Date.parse(silence.startsAt)).toBe(
+        30 * 60_000,
+      );
       expect(silence.matchers).toEqual(
         expect.arrayContaining([
           { name: 'namespace', value: NS, isRegex: false, isEqual: true },
           { name: 'workload', value: WL, isRegex: false, isEqual: true },
-          { name: 'alertname', value: 'HighErrorRatio', isRegex: false, isEqual: true },
+          {
+            name: 'alertname',
+            value: 'HighErrorRatio',
+            isRegex: false,
+            isEqual: true,
+          },
         ]),
       );
 
       // Alertmanager has it, and mutes the alert.
-      const inAm = await (await fetch(`${am.url}/api/v2/silence/${silence.id}`)).json();
-      expect(inAm).toMatchObject({ id: silence.id, status: { state: 'active' }, createdBy: 'user:default/pete' });
+      const inAm = await (
+        await fetch(`${am.url}/api/v2/silence/${silence.id}`)
+      ).json();
+      expect(inAm).toMatchObject({
+        id: silence.id,
+        status: { state: 'active' },
+        createdBy: 'user:default/pete',
+      });
       const alerts = await service.alerts(PG, user);
       expect(alerts.find(a => a.name === 'HighErrorRatio')).toMatchObject({
         state: 'suppressed',
         silencedBy: [silence.id],
       });
-      expect(alerts.find(a => a.name === 'PodCrashLooping')?.state).toBe('firing');
-      expect((await service.silences(PG, user)).map(s => s.id)).toContain(silence.id);
-      expect((await service.silences(RISK, user)).map(s => s.id)).not.toContain(silence.id);
+      expect(alerts.find(a => a.name === 'PodCrashLooping')?.state).toBe(
+        'firing',
+      );
+      expect((await service.silences(PG, user)).map(s => s.id)).toContain(
+        silence.id,
+      );
+      expect((await service.silences(RISK, user)).map(s => s.id)).not.toContain(
+        silence.id,
+      );
 
       // Another service cannot expire it; its own can.
-      await expect(service.expireSilence(silence.id, RISK, user)).rejects.toMatchObject({
+      await expect(
+        service.expireSilence(silence.id, RISK, user),
+      ).rejects.toMatchObject({
         name: 'NotAllowedError',
       });
-      expect((await (await fetch(`${am.url}/api/v2/silence/${silence.id}`)).json()).status.state).toBe('active');
+      expect(
+        (await (await fetch(`${am.url}/api/v2/silence/${silence.id}`)).json())
+          .status.state,
+      ).toBe('active');
       await service.expireSilence(silence.id, PG, user);
-      expect((await (await fetch(`${am.url}/api/v2/silence/${silence.id}`)).json()).status.state).toBe('expired');
-      expect((await service.alerts(PG, user)).find(a => a.name === 'HighErrorRatio')?.state).toBe('firing');
+      expect(
+        (await (await fetch(`${am.url}/api/v2/silence/${silence.id}`)).json())
+          .status.state,
+      ).toBe('expired');
+      expect(
+        (await service.alerts(PG, user)).find(a => a.name === 'HighErrorRatio')
+          ?.state,
+      ).toBe('firing');
       // Expiring twice changes nothing and is not an error.
       await service.expireSilence(silence.id, PG, user);
       const listed = await service.silences(PG, user);
@@ -447,7 +576,14 @@ describeWithPrometheus('DefaultMonitoringService', () => {
       const silence = await service.createSilence(
         PG,
         {
-          matchers: [{ name: 'alertname', value: 'High.*', isRegex: true, isEqual: true }],
+          matchers: [
+            {
+              name: 'alertname',
+              value: 'High.*',
+              isRegex: true,
+              isEqual: true,
+            },
+          ],
           durationMinutes: 5,
           comment: 'maintenance',
         },
@@ -462,30 +598,85 @@ describeWithPrometheus('DefaultMonitoringService', () => {
       // The risk-engine and worker alerts of the same name stay firing.
       const all: any[] = await (await fetch(`${am.url}/api/v2/alerts`)).json();
       const state = (labels: Record<string, string>) =>
-        all.find(a => a.fingerprint === labelsFingerprint(labels))?.status.state;
+        all.find(a => a.fingerprint === labelsFingerprint(labels))?.status
+          .state;
       expect(state(highErrors)).toBe('suppressed');
-      expect(state({ alertname: 'HighErrorRatio', namespace: 'risk', workload: 'risk-engine', severity: 'warning' })).toBe('active');
-      expect(state({ alertname: 'HighErrorRatio', namespace: NS, workload: `${WL}-worker`, severity: 'warning' })).toBe('active');
+      expect(
+        state({
+          alertname: 'HighErrorRatio',
+          namespace: 'risk',
+          workload: 'risk-engine',
+          severity: 'warning',
+        }),
+      ).toBe('active');
+      expect(
+        state({
+          alertname: 'HighErrorRatio',
+          namespace: NS,
+          workload: `${WL}-worker`,
+          severity: 'warning',
+        }),
+      ).toBe('active');
       await service.expireSilence(silence.id, PG, user);
 
-      const before = (await (await fetch(`${am.url}/api/v2/silences`)).json()).length;
+      const before = (await (await fetch(`${am.url}/api/v2/silences`)).json())
+        .length;
       for (const matchers of [
         [{ name: 'namespace', value: 'risk', isRegex: false, isEqual: true }],
         [{ name: 'workload', value: '.*', isRegex: true, isEqual: true }],
         [{ name: 'app', value: WL, isRegex: false, isEqual: false }],
       ]) {
         await expect(
-          service.createSilence(PG, { matchers, durationMinutes: 5, comment: 'x' }, user),
-        ).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/cannot silence another service/) });
+          service.createSilence(
+            PG,
+            { matchers, durationMinutes: 5, comment: 'x' },
+            user,
+          ),
+        ).rejects.toMatchObject({
+          name: 'InputError',
+          message: expect.stringMatching(/cannot silence another service/),
+        });
       }
       await expect(
-        service.createSilence(PG, { alertFingerprint: labelsFingerprint({ alertname: 'DiskFull', namespace: 'infra', severity: 'critical' }), durationMinutes: 5, comment: 'x' }, user),
+        service.createSilence(
+          PG,
+          {
+            alertFingerprint: labelsFingerprint({
+              alertname: 'DiskFull',
+              namespace: 'infra',
+              severity: 'critical',
+            }),
+            durationMinutes: 5,
+            comment: 'x',
+          },
+          user,
+        ),
       ).rejects.toMatchObject({ name: 'NotFoundError' });
       await expect(
-        service.createSilence(PG, { matchers: [{ name: 'alertname', value: '(unclosed', isRegex: true, isEqual: true }], durationMinutes: 5, comment: 'x' }, user),
-      ).rejects.toMatchObject({ name: 'InputError', message: expect.stringMatching(/Alertmanager refused the silence/) });
+        service.createSilence(
+          PG,
+          {
+            matchers: [
+              {
+                name: 'alertname',
+                value: '(unclosed',
+                isRegex: true,
+                isEqual: true,
+              },
+            ],
+            durationMinutes: 5,
+            comment: 'x',
+          },
+          user,
+        ),
+      ).rejects.toMatchObject({
+        name: 'InputError',
+        message: expect.stringMatching(/Alertmanager refused the silence/),
+      });
       // Nothing was created by the refused requests.
-      expect((await (await fetch(`${am.url}/api/v2/silences`)).json()).length).toBe(before);
+      expect(
+        (await (await fetch(`${am.url}/api/v2/silences`)).json()).length,
+      ).toBe(before);
     });
   });
 });

@@ -193,10 +193,7 @@ export function autoStep(
   minStep: number,
 ): number {
   const wanted = Math.max(minStep, rangeMs / 1000 / target);
-  return (
-    NICE_STEPS.find(s => s >= wanted) ??
-    Math.ceil(wanted / 86400) * 86400
-  );
+  return NICE_STEPS.find(s => s >= wanted) ?? Math.ceil(wanted / 86400) * 86400;
 }
 
 /** One series per result, a point at every step (null where Prometheus had none). */
@@ -246,10 +243,7 @@ export class DefaultMonitoringService implements MonitoringService {
       this.alertmanagers.set(a.name, new AlertmanagerClient(a, fetchImpl));
     }
     this.now = options.now ?? Date.now;
-    this.rangeCache = new QueryCache(
-      options.config.cache.maxEntries,
-      this.now,
-    );
+    this.rangeCache = new QueryCache(options.config.cache.maxEntries, this.now);
     this.rulesStore = new PrometheusRuleStore(options.clusters);
   }
 
@@ -295,9 +289,14 @@ export class DefaultMonitoringService implements MonitoringService {
   ) {
     const client = this.promClient(target.prometheus);
     const tenant = target.prometheusTenant;
-    const key = [client.server.name, tenant ?? '', query, start, end, step].join(
-      '\u0000',
-    );
+    const key = [
+      client.server.name,
+      tenant ?? '',
+      query,
+      start,
+      end,
+      step,
+    ].join('\u0000');
     const ttlMs =
       Math.max(1, Math.min(step, this.options.config.cache.maxTtlSeconds)) *
       1000;
@@ -330,7 +329,9 @@ export class DefaultMonitoringService implements MonitoringService {
     const end = Math.max(start, Math.floor(to / 1000 / step) * step);
     if ((end - start) / step + 1 > MAX_POINTS) {
       throw new InputError(
-        `${(end - start) / step + 1} points per series are too many (at most ${MAX_POINTS}); use a larger step`,
+        `${
+          (end - start) / step + 1
+        } points per series are too many (at most ${MAX_POINTS}); use a larger step`,
       );
     }
     const rateInterval = this.rateInterval(target.prometheus, step);
@@ -440,7 +441,9 @@ export class DefaultMonitoringService implements MonitoringService {
       alertMatchesTarget(labels, target, workloadLabels);
     return sortAlerts(
       mergeAlerts(
-        fromAm.filter(a => mine(a.labels)).map(a => fromAlertmanager(a, target.entityRef)),
+        fromAm
+          .filter(a => mine(a.labels))
+          .map(a => fromAlertmanager(a, target.entityRef)),
         fromProm
           .filter(a => a.state !== 'inactive' && mine(a.labels))
           .map(a => fromPrometheus(a, target.entityRef)),
@@ -467,7 +470,9 @@ export class DefaultMonitoringService implements MonitoringService {
 
   /** A silence is the entity's when it pins its namespace and its workload. */
   private silenceInScope(
-    matchers: Array<Pick<SilenceMatcher, 'name' | 'value' | 'isRegex'> & { isEqual?: boolean }>,
+    matchers: Array<
+      Pick<SilenceMatcher, 'name' | 'value' | 'isRegex'> & { isEqual?: boolean }
+    >,
     target: MonitoringTarget,
   ) {
     const exact = (name: string, value: string) =>
@@ -486,7 +491,10 @@ export class DefaultMonitoringService implements MonitoringService {
     );
   }
 
-  async silences(entityRef: string, options: RequestOptions): Promise<Silence[]> {
+  async silences(
+    entityRef: string,
+    options: RequestOptions,
+  ): Promise<Silence[]> {
     const { target } = await this.target(entityRef, options);
     const all = await this.alertmanagerOf(target).silences(
       target.alertmanagerTenant,
@@ -552,11 +560,9 @@ export class DefaultMonitoringService implements MonitoringService {
       );
     }
     for (const m of request.matchers ?? []) {
-      const scoped =
-        m.name === 'namespace' ? target.namespace : undefined;
+      const scoped = m.name === 'namespace' ? target.namespace : undefined;
       if (m.name === 'namespace' || workloadLabels.includes(m.name)) {
-        const expected =
-          scoped ?? target.workload;
+        const expected = scoped ?? target.workload;
         if (m.isRegex || !m.isEqual || m.value !== expected) {
           throw new InputError(
             `a silence of ${target.entityRef} may only match ${m.name}="${expected}": it cannot silence another service`,
@@ -600,7 +606,9 @@ export class DefaultMonitoringService implements MonitoringService {
     const createdBy =
       principal.userEntityRef ?? principal.subject ?? 'fincloud';
     const startsAt = new Date(this.now());
-    const endsAt = new Date(startsAt.getTime() + request.durationMinutes * 60_000);
+    const endsAt = new Date(
+      startsAt.getTime() + request.durationMinutes * 60_000,
+    );
     let id: string;
     try {
       id = await am.createSilence(
@@ -615,18 +623,16 @@ export class DefaultMonitoringService implements MonitoringService {
       );
     } catch (error) {
       if (error instanceof UpstreamRequestError) {
-        throw new InputError(`Alertmanager refused the silence: ${error.message}`);
+        throw new InputError(
+          `Alertmanager refused the silence: ${error.message}`,
+        );
       }
       throw error;
     }
     return toSilence(await am.silence(id, target.alertmanagerTenant));
   }
 
-  async expireSilence(
-    id: string,
-    entityRef: string,
-    options: RequestOptions,
-  ) {
+  async expireSilence(id: string, entityRef: string, options: RequestOptions) {
     const { target } = await this.target(entityRef, options);
     const am = this.alertmanagerOf(target);
     const silence = await am.silence(id, target.alertmanagerTenant);
@@ -705,7 +711,10 @@ export class DefaultMonitoringService implements MonitoringService {
     }
   }
 
-  private instantValues(answer: { resultType: string; result: unknown }): number[] {
+  private instantValues(answer: {
+    resultType: string;
+    result: unknown;
+  }): number[] {
     const out: number[] = [];
     if (answer.resultType === 'vector') {
       for (const s of answer.result as Array<{ value: [number, string] }>) {
@@ -719,13 +728,21 @@ export class DefaultMonitoringService implements MonitoringService {
     return out;
   }
 
-  async putRule(entityRef: string, spec: AlertRuleSpec, options: RequestOptions) {
+  async putRule(
+    entityRef: string,
+    spec: AlertRuleSpec,
+    options: RequestOptions,
+  ) {
     const { entity, target } = await this.target(entityRef, options);
     const panel = validateRuleSpec(spec, target.panels);
     const { cluster, namespace } = this.workloadOf(entity);
     const expr = ruleExpression(
       spec,
-      ruleValueExpression(panel, target, this.ruleRateInterval(target.prometheus)),
+      ruleValueExpression(
+        panel,
+        target,
+        this.ruleRateInterval(target.prometheus),
+      ),
     );
     const entry = toRuleEntry(
       spec,
@@ -803,7 +820,9 @@ export class DefaultMonitoringService implements MonitoringService {
         targets.push(resolveTarget(entity, this.options.config));
       } catch (error) {
         this.options.logger.debug(
-          `Not monitoring ${stringifyEntityRef(entity)}: ${(error as Error).message}`,
+          `Not monitoring ${stringifyEntityRef(entity)}: ${
+            (error as Error).message
+          }`,
         );
       }
     }
@@ -879,7 +898,9 @@ export class DefaultMonitoringService implements MonitoringService {
     await Promise.all([
       ...amSources.map(async ({ server, tenant }) => {
         try {
-          const alerts = await this.alertmanagers.get(server)!.alerts([], tenant);
+          const alerts = await this.alertmanagers
+            .get(server)!
+            .alerts([], tenant);
           for (const a of alerts) {
             const target = this.resolveAlertEntity(a.labels, targets, {
               kind: 'alertmanager',
@@ -921,7 +942,9 @@ export class DefaultMonitoringService implements MonitoringService {
 
     if (options.visible) {
       const refs = [
-        ...new Set(alerts.map(a => a.entityRef).filter((r): r is string => !!r)),
+        ...new Set(
+          alerts.map(a => a.entityRef).filter((r): r is string => !!r),
+        ),
       ];
       const visible = await options.visible(refs);
       alerts = alerts.filter(a =>
@@ -947,37 +970,46 @@ export class DefaultMonitoringService implements MonitoringService {
 
     const groups = new Map<string, CenterAlert[]>();
     for (const alert of sortAlerts(alerts)) {
-      const key =
-        (query.groupBy === 'severity'
-          ? alert.severity
-          : query.groupBy === 'owner'
-          ? alert.owner
-          : alert.system) ?? UNOWNED_ALERT_GROUP;
+      const byGroup = {
+        severity: alert.severity,
+        owner: alert.owner,
+        system: alert.system,
+      };
+      const key = byGroup[query.groupBy] ?? UNOWNED_ALERT_GROUP;
       if (!groups.has(key)) groups.set(key, []);
       groups.get(key)!.push(alert);
     }
-    const keyRank = (key: string) =>
-      query.groupBy === 'severity'
-        ? (() => {
-            const i = SEVERITY_ORDER.indexOf(key);
-            return i === -1 ? SEVERITY_ORDER.length : i;
-          })()
-        : key === UNOWNED_ALERT_GROUP
-        ? 1
-        : 0;
+    const keyRank = (key: string) => {
+      if (query.groupBy === 'severity') {
+        const i = SEVERITY_ORDER.indexOf(key);
+        return i === -1 ? SEVERITY_ORDER.length : i;
+      }
+      return key === UNOWNED_ALERT_GROUP ? 1 : 0;
+    };
     return [...groups.entries()]
       .map(([key, list]) => ({ key, alerts: list }))
-      .sort((a, b) => keyRank(a.key) - keyRank(b.key) || a.key.localeCompare(b.key));
+      .sort(
+        (a, b) => keyRank(a.key) - keyRank(b.key) || a.key.localeCompare(b.key),
+      );
   }
 
-  async noise(window: NoiseWindow, options: RequestOptions): Promise<NoiseReport> {
+  async noise(
+    window: NoiseWindow,
+    options: RequestOptions,
+  ): Promise<NoiseReport> {
     const seconds = window === '7d' ? 7 * 86400 : 86400;
     const step = window === '7d' ? 60 : 15;
     const end = Math.floor(this.now() / 1000 / step) * step;
     const start = end - seconds;
     const targets = await this.catalogTargets(options);
-    const firings = new Map<string, { name: string; entityRef?: string; n: number }>();
-    const transitions = new Map<string, { name: string; entityRef?: string; n: number }>();
+    const firings = new Map<
+      string,
+      { name: string; entityRef?: string; n: number }
+    >();
+    const transitions = new Map<
+      string,
+      { name: string; entityRef?: string; n: number }
+    >();
     const failures: string[] = [];
     const sources = this.sources('prometheus', targets);
     await Promise.all(
@@ -1017,10 +1049,18 @@ export class DefaultMonitoringService implements MonitoringService {
             was = is;
           }
           const key = `${name}\u0000${target?.entityRef ?? ''}`;
-          const f = firings.get(key) ?? { name, entityRef: target?.entityRef, n: 0 };
+          const f = firings.get(key) ?? {
+            name,
+            entityRef: target?.entityRef,
+            n: 0,
+          };
           f.n += fired;
           firings.set(key, f);
-          const c = transitions.get(key) ?? { name, entityRef: target?.entityRef, n: 0 };
+          const c = transitions.get(key) ?? {
+            name,
+            entityRef: target?.entityRef,
+            n: 0,
+          };
           c.n += changes;
           transitions.set(key, c);
         }

@@ -19,12 +19,9 @@ export function kubernetesMessage(error: unknown): string {
         // keep the text
       }
     }
-    const message =
-      typeof body === 'object' && body && typeof body.message === 'string'
-        ? body.message
-        : typeof body === 'string'
-        ? body
-        : `HTTP ${error.code}`;
+    let message = `HTTP ${error.code}`;
+    if (typeof body === 'string') message = body;
+    else if (body && typeof body.message === 'string') message = body.message;
     return message.length > 800 ? `${message.slice(0, 800)}…` : message;
   }
   return (error as Error)?.message ?? String(error);
@@ -47,7 +44,9 @@ export function kubernetesError(error: unknown, what: string): Error {
     }
   }
   return new ServiceUnavailableError(
-    `${what}: the cluster is unreachable (${(error as Error)?.message ?? error})`,
+    `${what}: the cluster is unreachable (${
+      (error as Error)?.message ?? error
+    })`,
   );
 }
 
@@ -159,7 +158,10 @@ export class PrometheusRuleStore {
       })) as { items?: PrometheusRuleObject[] };
       return list.items ?? [];
     } catch (error) {
-      throw kubernetesError(error, `listing PrometheusRules in cluster ${cluster}`);
+      throw kubernetesError(
+        error,
+        `listing PrometheusRules in cluster ${cluster}`,
+      );
     }
   }
 }

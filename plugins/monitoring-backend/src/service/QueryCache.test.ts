@@ -46,7 +46,9 @@ describe('QueryCache', () => {
     d.reject(new Error('Prometheus is down'));
     await expect(first).rejects.toThrow('Prometheus is down');
     await expect(second).rejects.toThrow('Prometheus is down');
-    expect(await cache.get('k', 1000, async () => 'recovered')).toBe('recovered');
+    expect(await cache.get('k', 1000, async () => 'recovered')).toBe(
+      'recovered',
+    );
   });
 
   it('keeps at most maxEntries, dropping the least recently used', async () => {

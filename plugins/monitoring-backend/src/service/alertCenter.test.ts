@@ -17,7 +17,12 @@ import {
   startPrometheus,
   Started,
 } from '../__testUtils__/promStack';
-import { fixtureOpenMetrics, NS, sampleEntities, WL } from '../__testUtils__/fixtures';
+import {
+  fixtureOpenMetrics,
+  NS,
+  sampleEntities,
+  WL,
+} from '../__testUtils__/fixtures';
 import { AuthorizedMonitoringService } from './AuthorizedMonitoringService';
 import { DefaultMonitoringService } from './DefaultMonitoringService';
 
@@ -45,7 +50,9 @@ function permissionsFor(readable: string[], noise: boolean) {
             : permission.name === 'monitoring.read' &&
               !!resourceRef &&
               readable.includes(resourceRef);
-        return { result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+        return {
+          result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+        };
       }),
   });
 }
@@ -57,14 +64,46 @@ describeWithPrometheus('the alert center and the noise report', () => {
 
   beforeAll(async () => {
     [prom, am] = await Promise.all([
-      backfill(fixtureOpenMetrics()).then(dataDir => startPrometheus({ dataDir })),
+      backfill(fixtureOpenMetrics()).then(dataDir =>
+        startPrometheus({ dataDir }),
+      ),
       startAlertmanager(),
     ]);
     await postAlerts(am.url, [
-      { labels: { alertname: 'HighErrorRatio', namespace: NS, workload: WL, severity: 'warning' }, annotations: { summary: 'errors' } },
-      { labels: { alertname: 'PodCrashLooping', namespace: NS, app: WL, severity: 'critical' } },
-      { labels: { alertname: 'HighLatency', namespace: 'risk', workload: 'risk-engine', severity: 'warning' } },
-      { labels: { alertname: 'DiskFull', namespace: 'infra', instance: 'node-1', severity: 'critical' }, annotations: { description: 'disk /var is full' } },
+      {
+        labels: {
+          alertname: 'HighErrorRatio',
+          namespace: NS,
+          workload: WL,
+          severity: 'warning',
+        },
+        annotations: { summary: 'errors' },
+      },
+      {
+        labels: {
+          alertname: 'PodCrashLooping',
+          namespace: NS,
+          app: WL,
+          severity: 'critical',
+        },
+      },
+      {
+        labels: {
+          alertname: 'HighLatency',
+          namespace: 'risk',
+          workload: 'risk-engine',
+          severity: 'warning',
+        },
+      },
+      {
+        labels: {
+          alertname: 'DiskFull',
+          namespace: 'infra',
+          instance: 'node-1',
+          severity: 'critical',
+        },
+        annotations: { description: 'disk /var is full' },
+      },
     ]);
     inner = new DefaultMonitoringService({
       config: readMonitoringConfig(
@@ -90,11 +129,19 @@ describeWithPrometheus('the alert center and the noise report', () => {
     new AuthorizedMonitoringService(inner, permissionsFor(readable, noise));
   const credentials = mockCredentials.user('user:default/oscar');
 
-  const summary = (groups: Awaited<ReturnType<DefaultMonitoringService['alertCenter']>>) =>
-    groups.map(g => [g.key, g.alerts.map(a => `${a.name}@${a.entityRef ?? '-'}`)]);
+  const summary = (
+    groups: Awaited<ReturnType<DefaultMonitoringService['alertCenter']>>,
+  ) =>
+    groups.map(g => [
+      g.key,
+      g.alerts.map(a => `${a.name}@${a.entityRef ?? '-'}`),
+    ]);
 
   it('groups every firing alert by owning team, resolving entities from the labels; unowned alerts last', async () => {
-    const groups = await as([PG, RISK], true).alertCenter({ groupBy: 'owner' }, { credentials });
+    const groups = await as([PG, RISK], true).alertCenter(
+      { groupBy: 'owner' },
+      { credentials },
+    );
     expect(summary(groups)).toEqual([
       [PAYMENTS, [`PodCrashLooping@${PG}`, `HighErrorRatio@${PG}`]],
       [RISK_TEAM, [`HighLatency@${RISK}`]],
@@ -112,24 +159,51 @@ describeWithPrometheus('the alert center and the noise report', () => {
 
   it('groups by system and by severity, and filters', async () => {
     const service = as([PG, RISK], true);
-    expect(summary(await service.alertCenter({ groupBy: 'system' }, { credentials }))).toEqual([
-      ['system:default/core-banking', [`PodCrashLooping@${PG}`, `HighErrorRatio@${PG}`, `HighLatency@${RISK}`]],
+    expect(
+      summary(
+        await service.alertCenter({ groupBy: 'system' }, { credentials }),
+      ),
+    ).toEqual([
+      [
+        'system:default/core-banking',
+        [
+          `PodCrashLooping@${PG}`,
+          `HighErrorRatio@${PG}`,
+          `HighLatency@${RISK}`,
+        ],
+      ],
       ['unowned', ['DiskFull@-']],
     ]);
-    expect(summary(await service.alertCenter({ groupBy: 'severity' }, { credentials }))).toEqual([
+    expect(
+      summary(
+        await service.alertCenter({ groupBy: 'severity' }, { credentials }),
+      ),
+    ).toEqual([
       ['critical', ['DiskFull@-', `PodCrashLooping@${PG}`]],
       ['warning', [`HighErrorRatio@${PG}`, `HighLatency@${RISK}`]],
     ]);
     expect(
-      summary(await service.alertCenter({ groupBy: 'owner', severity: ['critical'], q: 'crash' }, { credentials })),
+      summary(
+        await service.alertCenter(
+          { groupBy: 'owner', severity: ['critical'], q: 'crash' },
+          { credentials },
+        ),
+      ),
     ).toEqual([[PAYMENTS, [`PodCrashLooping@${PG}`]]]);
   });
 
   it('shows a user only the alerts of entities they may read, and no unowned alerts without the noise permission', async () => {
-    expect(summary(await as([PG], false).alertCenter({ groupBy: 'owner' }, { credentials }))).toEqual([
-      [PAYMENTS, [`PodCrashLooping@${PG}`, `HighErrorRatio@${PG}`]],
-    ]);
-    expect(await as([], false).alertCenter({ groupBy: 'owner' }, { credentials })).toEqual([]);
+    expect(
+      summary(
+        await as([PG], false).alertCenter(
+          { groupBy: 'owner' },
+          { credentials },
+        ),
+      ),
+    ).toEqual([[PAYMENTS, [`PodCrashLooping@${PG}`, `HighErrorRatio@${PG}`]]]);
+    expect(
+      await as([], false).alertCenter({ groupBy: 'owner' }, { credentials }),
+    ).toEqual([]);
   });
 
   it('reports the rules that fired most and those that flap, from the ALERTS history', async () => {
@@ -143,11 +217,17 @@ describeWithPrometheus('the alert center and the noise report', () => {
       flapping: [{ name: 'HighErrorRatio', transitions: 6, entityRef: PG }],
     });
     const week = await as([], true).noise('7d', { credentials });
-    expect(week.topRules[0]).toEqual({ name: 'HighErrorRatio', firings: 3, entityRef: PG });
+    expect(week.topRules[0]).toEqual({
+      name: 'HighErrorRatio',
+      firings: 3,
+      entityRef: PG,
+    });
   });
 
   it('keeps the noise report from those without monitoring.noise.read', async () => {
-    await expect(as([PG, RISK], false).noise('24h', { credentials })).rejects.toMatchObject({
+    await expect(
+      as([PG, RISK], false).noise('24h', { credentials }),
+    ).rejects.toMatchObject({
       name: 'NotAllowedError',
     });
   });

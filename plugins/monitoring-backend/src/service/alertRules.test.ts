@@ -31,7 +31,11 @@ import {
   sampleEntities,
   SCRAPE_SECONDS,
 } from '../__testUtils__/fixtures';
-import { durationMinutes, PROMETHEUS_RULE, PrometheusRuleObject } from './alertRules';
+import {
+  durationMinutes,
+  PROMETHEUS_RULE,
+  PrometheusRuleObject,
+} from './alertRules';
 import { DefaultMonitoringService } from './DefaultMonitoringService';
 import { PrometheusRuleStore } from './PrometheusRuleStore';
 
@@ -57,7 +61,8 @@ describeWithPrometheus('alert rules', () => {
   let clusters: ConfigFincloudClusters;
 
   const entities = sampleEntities();
-  entities[0].metadata.annotations!['fincloud.io/monitoring-panels'] = '+broken';
+  entities[0].metadata.annotations!['fincloud.io/monitoring-panels'] =
+    '+broken';
 
   beforeAll(async () => {
     [sim, prom] = await Promise.all([
@@ -77,7 +82,12 @@ describeWithPrometheus('alert rules', () => {
       new ConfigReader({
         fincloud: {
           clusters: [
-            { name: 'sim', url: sim.url, serviceAccountToken: sim.token, skipTLSVerify: true },
+            {
+              name: 'sim',
+              url: sim.url,
+              serviceAccountToken: sim.token,
+              skipTLSVerify: true,
+            },
           ],
         },
       }),
@@ -87,7 +97,13 @@ describeWithPrometheus('alert rules', () => {
         new ConfigReader({
           fincloud: {
             monitoring: {
-              prometheus: [{ name: 'test', url: prom.url, scrapeIntervalSeconds: SCRAPE_SECONDS }],
+              prometheus: [
+                {
+                  name: 'test',
+                  url: prom.url,
+                  scrapeIntervalSeconds: SCRAPE_SECONDS,
+                },
+              ],
               extraPanels: [
                 {
                   id: 'broken',
@@ -124,7 +140,14 @@ describeWithPrometheus('alert rules', () => {
     expect(first.spec).toEqual(highErrors);
     const second = await service.putRule(
       PG,
-      { name: 'SlowP99', metric: 'latency-p99', comparison: '>=', threshold: 800.5, forMinutes: 0, severity: 'critical' },
+      {
+        name: 'SlowP99',
+        metric: 'latency-p99',
+        comparison: '>=',
+        threshold: 800.5,
+        forMinutes: 0,
+        severity: 'critical',
+      },
       user,
     );
     expect(second.created).toBe(true);
@@ -140,23 +163,41 @@ describeWithPrometheus('alert rules', () => {
     expect(rule).toMatchObject({
       alert: 'HighErrorRatio',
       for: '5m',
-      labels: { namespace: NS, workload: 'payment-gateway', severity: 'warning' },
+      labels: {
+        namespace: NS,
+        workload: 'payment-gateway',
+        severity: 'warning',
+      },
     });
-    expect(String(rule.expr)).toMatch(/^\(.*destination_workload="payment-gateway".*\) > 5$/);
+    expect(String(rule.expr)).toMatch(
+      /^\(.*destination_workload="payment-gateway".*\) > 5$/,
+    );
 
     expect(await service.rules(PG, user)).toEqual([
       highErrors,
-      { name: 'SlowP99', metric: 'latency-p99', comparison: '>=', threshold: 800.5, forMinutes: 0, severity: 'critical', summary: 'Latency p99 >= 800.5' },
+      {
+        name: 'SlowP99',
+        metric: 'latency-p99',
+        comparison: '>=',
+        threshold: 800.5,
+        forMinutes: 0,
+        severity: 'critical',
+        summary: 'Latency p99 >= 800.5',
+      },
     ]);
     const checked = await promtoolCheckRules(ruleFileFor(object));
     expect(checked).toMatch(/SUCCESS: 2 rules found/);
 
     // Updating keeps one rule of that name.
-    const updated = await service.putRule(PG, { ...highErrors, threshold: 2 }, user);
-    expect(updated.created).toBe(false);
-    expect((await service.rules(PG, user)).filter(r => r.name === 'HighErrorRatio')).toEqual([
+    const updated = await service.putRule(
+      PG,
       { ...highErrors, threshold: 2 },
-    ]);
+      user,
+    );
+    expect(updated.created).toBe(false);
+    expect(
+      (await service.rules(PG, user)).filter(r => r.name === 'HighErrorRatio'),
+    ).toEqual([{ ...highErrors, threshold: 2 }]);
   });
 
   it('keeps rules written by hand in the same object untouched', async () => {
@@ -171,7 +212,10 @@ describeWithPrometheus('alert rules', () => {
         spec: {
           groups: [
             ...current.spec.groups,
-            { name: 'hand-written', rules: [{ alert: 'ManualRule', expr: 'up == 0' }] },
+            {
+              name: 'hand-written',
+              rules: [{ alert: 'ManualRule', expr: 'up == 0' }],
+            },
           ],
         },
       },
@@ -181,12 +225,17 @@ describeWithPrometheus('alert rules', () => {
     expect(groups.find(g => g.name === 'hand-written')?.rules).toEqual([
       { alert: 'ManualRule', expr: 'up == 0' },
     ]);
-    expect((await service.rules(PG, user)).map(r => r.name)).toEqual(['HighErrorRatio', 'SlowP99']);
+    expect((await service.rules(PG, user)).map(r => r.name)).toEqual([
+      'HighErrorRatio',
+      'SlowP99',
+    ]);
   });
 
   it('deletes rules, and the object with the last one', async () => {
     await service.deleteRule(PG, 'SlowP99', user);
-    await expect(service.deleteRule(PG, 'SlowP99', user)).rejects.toMatchObject({ name: 'NotFoundError' });
+    await expect(service.deleteRule(PG, 'SlowP99', user)).rejects.toMatchObject(
+      { name: 'NotFoundError' },
+    );
     await service.deleteRule(PG, 'HighErrorRatio', user);
     await service.deleteRule(PG, 'ManualRule', user);
     expect(stored()).toBeUndefined();
@@ -200,7 +249,9 @@ describeWithPrometheus('alert rules', () => {
       [{ ...highErrors, forMinutes: 1.5 }, /whole number/],
       [{ ...highErrors, summary: 'two\nlines' }, /one line/],
     ] as const) {
-      await expect(service.putRule(PG, spec as AlertRuleSpec, user)).rejects.toMatchObject({
+      await expect(
+        service.putRule(PG, spec as AlertRuleSpec, user),
+      ).rejects.toMatchObject({
         name: 'InputError',
         message: expect.stringMatching(message),
       });
@@ -210,15 +261,29 @@ describeWithPrometheus('alert rules', () => {
 
   it('says a cluster error, and loses no rule, when the cluster refuses a write', async () => {
     await service.putRule(PG, highErrors, user);
-    sim.faults.failRequests({ verbs: ['update'], resources: ['prometheusrules.monitoring.coreos.com'], count: 1 });
-    await expect(service.putRule(PG, { ...highErrors, name: 'Another' }, user)).rejects.toMatchObject({
+    sim.faults.failRequests({
+      verbs: ['update'],
+      resources: ['prometheusrules.monitoring.coreos.com'],
+      count: 1,
+    });
+    await expect(
+      service.putRule(PG, { ...highErrors, name: 'Another' }, user),
+    ).rejects.toMatchObject({
       name: 'ServiceUnavailableError',
     });
-    expect((await service.rules(PG, user)).map(r => r.name)).toEqual(['HighErrorRatio']);
+    expect((await service.rules(PG, user)).map(r => r.name)).toEqual([
+      'HighErrorRatio',
+    ]);
     // A conflicting write in between is retried from a fresh read.
-    sim.faults.conflictStorm({ resources: ['prometheusrules.monitoring.coreos.com'], count: 2 });
+    sim.faults.conflictStorm({
+      resources: ['prometheusrules.monitoring.coreos.com'],
+      count: 2,
+    });
     await service.putRule(PG, { ...highErrors, name: 'Another' }, user);
-    expect((await service.rules(PG, user)).map(r => r.name).sort()).toEqual(['Another', 'HighErrorRatio']);
+    expect((await service.rules(PG, user)).map(r => r.name).sort()).toEqual([
+      'Another',
+      'HighErrorRatio',
+    ]);
     await service.deleteRule(PG, 'Another', user);
     await service.deleteRule(PG, 'HighErrorRatio', user);
   });
@@ -228,24 +293,47 @@ describeWithPrometheus('alert rules', () => {
     // so "now" has samples: error ratio v1 10 %, v2 0 %; 13 requests/s.
     const above = await service.previewRule(PG, highErrors, user);
     expect(above).toEqual({
-      expr: expect.stringMatching(/^\(max\(100 \* \(sum by \(destination_version\).*\)\) > 5$/),
+      expr: expect.stringMatching(
+        /^\(max\(100 \* \(sum by \(destination_version\).*\)\) > 5$/,
+      ),
       currentValue: 10,
       wouldFire: true,
       valid: true,
     });
-    expect(await promtoolCheckRules(
-      `groups:\n- name: preview\n  rules:\n  - alert: X\n    expr: ${JSON.stringify(above.expr)}\n`,
-    )).toMatch(/SUCCESS/);
-    expect(await service.previewRule(PG, { ...highErrors, threshold: 50 }, user)).toMatchObject({
+    expect(
+      await promtoolCheckRules(
+        `groups:\n- name: preview\n  rules:\n  - alert: X\n    expr: ${JSON.stringify(
+          above.expr,
+        )}\n`,
+      ),
+    ).toMatch(/SUCCESS/);
+    expect(
+      await service.previewRule(PG, { ...highErrors, threshold: 50 }, user),
+    ).toMatchObject({
       currentValue: 10,
       wouldFire: false,
     });
     // "Too little traffic": the total rate, compared from below.
     expect(
-      await service.previewRule(PG, { ...highErrors, metric: 'request-rate', comparison: '<', threshold: 20 }, user),
-    ).toMatchObject({ currentValue: expect.closeTo(13, 6), wouldFire: true, valid: true });
+      await service.previewRule(
+        PG,
+        {
+          ...highErrors,
+          metric: 'request-rate',
+          comparison: '<',
+          threshold: 20,
+        },
+        user,
+      ),
+    ).toMatchObject({
+      currentValue: expect.closeTo(13, 6),
+      wouldFire: true,
+      valid: true,
+    });
     // A template Prometheus cannot parse: not valid, with Prometheus' reason.
-    expect(await service.previewRule(PG, { ...highErrors, metric: 'broken' }, user)).toEqual({
+    expect(
+      await service.previewRule(PG, { ...highErrors, metric: 'broken' }, user),
+    ).toEqual({
       expr: expect.any(String),
       currentValue: null,
       wouldFire: false,
@@ -258,7 +346,9 @@ describeWithPrometheus('alert rules', () => {
     await service.putRule(PG, highErrors, user);
     const dir = mkdtempSync(join(tmpdir(), 'fincloud-sync-'));
     try {
-      const syncProm = await startPrometheus({ ruleFiles: [join(dir, '*.yml')] });
+      const syncProm = await startPrometheus({
+        ruleFiles: [join(dir, '*.yml')],
+      });
       try {
         const client = new PrometheusClient({
           name: 'sync',
@@ -277,10 +367,19 @@ describeWithPrometheus('alert rules', () => {
           written: ['fincloud-sync-sim-payments-fincloud-payment-gateway.yml'],
           removed: [],
         });
-        const rules = await (await fetch(`${syncProm.url}/api/v1/rules`)).json();
-        expect(rules.data.groups.map((g: any) => g.name)).toEqual(['fincloud.payments.payment-gateway']);
-        expect(rules.data.groups[0].rules[0]).toMatchObject({ name: 'HighErrorRatio', health: expect.any(String) });
-        await promtoolCheckRules(readFileSync(join(dir, readdirSync(dir)[0]), 'utf8'));
+        const rules = await (
+          await fetch(`${syncProm.url}/api/v1/rules`)
+        ).json();
+        expect(rules.data.groups.map((g: any) => g.name)).toEqual([
+          'fincloud.payments.payment-gateway',
+        ]);
+        expect(rules.data.groups[0].rules[0]).toMatchObject({
+          name: 'HighErrorRatio',
+          health: expect.any(String),
+        });
+        await promtoolCheckRules(
+          readFileSync(join(dir, readdirSync(dir)[0]), 'utf8'),
+        );
         // Nothing changed: nothing written.
         expect(await syncRules(options)).toEqual({ written: [], removed: [] });
         // The object is gone: its file too.
@@ -289,7 +388,9 @@ describeWithPrometheus('alert rules', () => {
           written: [],
           removed: ['fincloud-sync-sim-payments-fincloud-payment-gateway.yml'],
         });
-        const after = await (await fetch(`${syncProm.url}/api/v1/rules`)).json();
+        const after = await (
+          await fetch(`${syncProm.url}/api/v1/rules`)
+        ).json();
         expect(after.data.groups).toEqual([]);
       } finally {
         await syncProm.stop();

@@ -53,7 +53,11 @@ export interface PrometheusRuleObject {
     [key: string]: unknown;
   };
   spec: {
-    groups: Array<{ name: string; rules: PrometheusRuleEntry[]; [k: string]: unknown }>;
+    groups: Array<{
+      name: string;
+      rules: PrometheusRuleEntry[];
+      [k: string]: unknown;
+    }>;
   };
 }
 
@@ -89,9 +93,7 @@ export function validateRuleSpec(
     );
   }
   if (!COMPARISONS.includes(spec.comparison)) {
-    throw new InputError(
-      `comparison must be one of ${COMPARISONS.join(' ')}`,
-    );
+    throw new InputError(`comparison must be one of ${COMPARISONS.join(' ')}`);
   }
   if (!Number.isFinite(spec.threshold)) {
     throw new InputError('threshold must be a finite number');
@@ -109,8 +111,11 @@ export function validateRuleSpec(
     throw new InputError(`severity must be one of ${SEVERITIES.join(', ')}`);
   }
   if (spec.summary !== undefined) {
-    // eslint-disable-next-line no-control-regex
-    if (spec.summary.length > 500 || /[\u0000-\u001f\u007f]/.test(spec.summary)) {
+    const controlCharacter = [...spec.summary].some(ch => {
+      const code = ch.codePointAt(0)!;
+      return code < 0x20 || code === 0x7f;
+    });
+    if (spec.summary.length > 500 || controlCharacter) {
       throw new InputError(
         'summary must be one line of at most 500 characters',
       );
@@ -144,7 +149,9 @@ export function ruleExpression(
   spec: AlertRuleSpec,
   valueExpression: string,
 ): string {
-  return `(${valueExpression}) ${spec.comparison} ${promNumber(spec.threshold)}`;
+  return `(${valueExpression}) ${spec.comparison} ${promNumber(
+    spec.threshold,
+  )}`;
 }
 
 export function compare(
@@ -205,9 +212,10 @@ export function toRuleEntry(
 /** Minutes of a Prometheus duration (`5m`, `1h30m`, `90s`); undefined when it is not one. */
 export function durationMinutes(value: string | undefined): number | undefined {
   if (value === undefined) return 0;
-  const m = /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/.exec(
-    value,
-  );
+  const m =
+    /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/.exec(
+      value,
+    );
   if (!m || value === '') return undefined;
   const n = (i: number) => Number(m[i] ?? 0);
   const seconds =
@@ -246,7 +254,8 @@ export function specsFromObject(
         comparison,
         threshold,
         forMinutes,
-        severity: (rule.labels?.severity ?? 'warning') as AlertRuleSpec['severity'],
+        severity: (rule.labels?.severity ??
+          'warning') as AlertRuleSpec['severity'],
         ...(a.summary ? { summary: a.summary } : {}),
       });
     }

@@ -51,7 +51,8 @@ function relationTarget(entity: Entity, type: string, kind?: string) {
   return entity.relations?.find(
     r =>
       r.type === type &&
-      (!kind || parseEntityRef(r.targetRef).kind.toLocaleLowerCase('en-US') === kind),
+      (!kind ||
+        parseEntityRef(r.targetRef).kind.toLocaleLowerCase('en-US') === kind),
   )?.targetRef;
 }
 
@@ -88,7 +89,10 @@ export function parseAlertSelector(value: string | undefined): LabelMatcher[] {
   if (!value) return [];
   const annotation = FINCLOUD_ANNOTATIONS.alertSelector;
   const matchers: LabelMatcher[] = [];
-  for (const item of value.split(',').map(s => s.trim()).filter(Boolean)) {
+  for (const item of value
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean)) {
     const m = /^([^!=~\s]+)\s*(!=|=~|!~|=)\s*(.*)$/.exec(item);
     if (!m) {
       throw new InputError(
@@ -190,7 +194,10 @@ function pickServer<T extends ServerConfig>(
   return name ? servers.find(s => s.name === name) : servers[0];
 }
 
-function tenantFor(server: ServerConfig | undefined, owner: string | undefined) {
+function tenantFor(
+  server: ServerConfig | undefined,
+  owner: string | undefined,
+) {
   if (!server?.tenantHeader || !owner) return undefined;
   return server.tenants?.[owner] ?? parseEntityRef(owner).name;
 }
@@ -232,11 +239,16 @@ export function resolveTarget(
       'No Prometheus is configured: add fincloud.monitoring.prometheus to the app config',
     );
   }
-  const wanted = readFincloudAnnotation(entity, FINCLOUD_ANNOTATIONS.prometheus);
+  const wanted = readFincloudAnnotation(
+    entity,
+    FINCLOUD_ANNOTATIONS.prometheus,
+  );
   const prometheus = pickServer(config.prometheus, wanted);
   if (!prometheus) {
     throw new InputError(
-      `${FINCLOUD_ANNOTATIONS.prometheus} of ${entityRef} names "${wanted}", which is not in fincloud.monitoring.prometheus (${config.prometheus
+      `${
+        FINCLOUD_ANNOTATIONS.prometheus
+      } of ${entityRef} names "${wanted}", which is not in fincloud.monitoring.prometheus (${config.prometheus
         .map(p => p.name)
         .join(', ')})`,
     );

@@ -60,7 +60,8 @@ function linkFor(
   });
   // Only relative links into the portal: nothing from an event may send the
   // user elsewhere.
-  if (missing || !link.startsWith('/') || link.startsWith('//')) return undefined;
+  if (missing || !link.startsWith('/') || link.startsWith('//'))
+    return undefined;
   return link;
 }
 

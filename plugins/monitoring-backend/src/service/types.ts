@@ -79,7 +79,9 @@ export interface MonitoringService {
     query: AlertCenterQuery,
     options: RequestOptions & {
       /** Keeps the alerts of these entities (and the unowned ones when `unowned`). */
-      visible?: (entityRefs: string[]) => Promise<{ refs: Set<string>; unowned: boolean }>;
+      visible?: (
+        entityRefs: string[],
+      ) => Promise<{ refs: Set<string>; unowned: boolean }>;
     },
   ): Promise<AlertGroup[]>;
   noise(window: NoiseWindow, options: RequestOptions): Promise<NoiseReport>;

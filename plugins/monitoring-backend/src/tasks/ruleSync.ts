@@ -68,6 +68,8 @@ export interface RuleSyncOptions {
   directory: string;
   prometheus: PrometheusClient;
   logger: LoggerService;
+  /** Log a failed reload at debug level only (it was already reported). */
+  quiet?: boolean;
   /** Carried between passes: a reload that failed is tried again. */
   state?: { reloadPending: boolean };
 }
@@ -100,7 +102,11 @@ export async function syncRules(options: RuleSyncOptions) {
     written.push(name);
   }
   for (const name of readdirSync(directory)) {
-    if (name.startsWith(SYNC_PREFIX) && name.endsWith('.yml') && !wanted.has(name)) {
+    if (
+      name.startsWith(SYNC_PREFIX) &&
+      name.endsWith('.yml') &&
+      !wanted.has(name)
+    ) {
       rmSync(join(directory, name), { force: true });
       removed.push(name);
     }
@@ -115,7 +121,8 @@ export async function syncRules(options: RuleSyncOptions) {
       );
     } catch (error) {
       state.reloadPending = true;
-      logger.warn(
+      (options.quiet ? logger.debug : logger.warn).call(
+        logger,
         `Synced alert rules to ${directory}, but Prometheus did not reload: ${
           (error as Error).message
         }`,

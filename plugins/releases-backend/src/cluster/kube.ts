@@ -1,3 +1,4 @@
+import { ServiceUnavailableError } from '@backstage/errors';
 import {
   ApiException,
   AppsV1Api,
@@ -60,6 +61,38 @@ export function describeKubeError(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   // Never echo a bearer token a library put into a message.
   return text.replace(/Bearer\s+\S+/gi, 'Bearer [REDACTED]').slice(0, 500);
+}
+
+/**
+ * Runs a call to a cluster and turns what cannot be helped into clear
+ * errors: unreachable or failing (5xx) → 503 ServiceUnavailableError; the
+ * backend errors of @backstage/errors (400, 404, 409 ...) pass through.
+ */
+export async function clusterCall<T>(cluster: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isBackstageError(error)) throw error;
+    const status = statusOf(error);
+    if (status === undefined || status >= 500 || status === 429) {
+      throw new ServiceUnavailableError(
+        `cluster ${cluster} cannot be reached or failed: ${describeKubeError(error)}`,
+      );
+    }
+    throw new Error(`cluster ${cluster} answered ${describeKubeError(error)}`);
+  }
+}
+
+function isBackstageError(error: unknown) {
+  const name = (error as Error)?.name;
+  return [
+    'InputError',
+    'NotFoundError',
+    'ConflictError',
+    'NotAllowedError',
+    'ServiceUnavailableError',
+    'AuthenticationError',
+  ].includes(name);
 }
 
 export async function readOrUndefined<T>(

@@ -26,7 +26,7 @@ import {
   getReleaseStrategy,
   parseReleaseApprovals,
 } from '@fincloud/plugin-releases-common';
-import { statusOf, describeKubeError } from '../cluster/kube';
+import { clusterCall, describeKubeError, statusOf } from '../cluster/kube';
 import { ReleasesConfig } from '../config';
 import {
   activeFreeze,
@@ -51,7 +51,7 @@ import { parseImage, versionDeploymentName, versionFromImage } from '../domain/v
 import { StoredPolicy, StoredRelease } from '../database/ReleaseStore';
 import { MetricsProvider, renderQuery } from '../metrics/MetricsProvider';
 import { ChangeFreezeError } from './errors';
-import { ReleaseEngine } from './ReleaseEngine';
+import { ReleaseEngine, SimulatedCrash } from './ReleaseEngine';
 
 export interface DefaultReleaseServiceOptions {
   engine: ReleaseEngine;
@@ -249,18 +249,9 @@ export class DefaultReleaseService {
     const cluster = this.engine.cluster;
     const preferred = (await this.store.lastPromoted(entityRef))?.record.internal
       .newDeployment;
-    let stable;
-    try {
-      stable = await cluster.readStable(
-        target.cluster.name,
-        target.namespace,
-        target.workload,
-        preferred,
-      );
-    } catch (error) {
-      if (error instanceof NotFoundError || error instanceof InputError) throw error;
-      throw new Error(`cluster ${target.cluster.name} could not be read: ${describeKubeError(error)}`);
-    }
+    const stable = await clusterCall(target.cluster.name, () =>
+      cluster.readStable(target.cluster.name, target.namespace, target.workload, preferred),
+    );
     if (stable.image === request.image) {
       throw new ConflictError(`${target.workload} already runs ${request.image}`);
     }
@@ -275,13 +266,10 @@ export class DefaultReleaseService {
       if (newDeployment === stable.deployment) {
         throw new ConflictError(`${newDeployment} is the stable Deployment already`);
       }
-      try {
+      await clusterCall(target.cluster.name, async () => {
         await this.assertServiceExists(target.cluster.name, target.namespace, target.workload);
         await cluster.assertRoutingIsOurs(target.cluster.name, target.namespace, target.workload);
-      } catch (error) {
-        if (statusOf(error) === undefined) throw error;
-        throw new Error(`cluster ${target.cluster.name} could not be read: ${describeKubeError(error)}`);
-      }
+      });
     }
     const at = new Date(now).toISOString();
     const release: Release = {
@@ -361,6 +349,7 @@ export class DefaultReleaseService {
     try {
       return await this.engine.applyPending(stored);
     } catch (error) {
+      if (error instanceof SimulatedCrash) throw error;
       this.options.logger.warn(
         `Release ${stored.record.release.id}: immediate apply failed, the controller will retry: ${
           (error as Error).message
@@ -433,7 +422,9 @@ export class DefaultReleaseService {
     const [current, proposals, live] = await Promise.all([
       this.store.currentPolicy(entityRef),
       this.store.listPolicies(entityRef, 20),
-      this.engine.cluster.readPolicy(target.cluster.name, target.namespace, target.workload),
+      clusterCall(target.cluster.name, () =>
+        this.engine.cluster.readPolicy(target.cluster.name, target.namespace, target.workload),
+      ),
     ]);
     return {
       current: current?.proposal.policy ?? {},
@@ -447,10 +438,8 @@ export class DefaultReleaseService {
     policy: TrafficPolicy,
   ): Promise<TrafficPolicyLintResult> {
     const target = this.options.clusters.resolveWorkload(entity);
-    const live = await this.engine.cluster.readPolicy(
-      target.cluster.name,
-      target.namespace,
-      target.workload,
+    const live = await clusterCall(target.cluster.name, () =>
+      this.engine.cluster.readPolicy(target.cluster.name, target.namespace, target.workload),
     );
     const subset = policy.subset ?? 'all';
     const requestRate = await this.requestRate(
@@ -552,11 +541,13 @@ export class DefaultReleaseService {
       return updated;
     }
     const previous = (await this.store.currentPolicy(proposal.entityRef))?.proposal.policy ?? {};
-    await this.engine.cluster.applyPolicy(
-      stored.target.cluster,
-      stored.target.namespace,
-      stored.target.workload,
-      proposal.policy,
+    await clusterCall(stored.target.cluster, () =>
+      this.engine.cluster.applyPolicy(
+        stored.target.cluster,
+        stored.target.namespace,
+        stored.target.workload,
+        proposal.policy,
+      ),
     );
     const applied: TrafficPolicyProposal = {
       ...proposal,
@@ -578,11 +569,13 @@ export class DefaultReleaseService {
         `traffic policy ${id} is not the one in force (${proposal.state}); only the current policy can be reverted`,
       );
     }
-    await this.engine.cluster.applyPolicy(
-      stored.target.cluster,
-      stored.target.namespace,
-      stored.target.workload,
-      stored.previous ?? {},
+    await clusterCall(stored.target.cluster, () =>
+      this.engine.cluster.applyPolicy(
+        stored.target.cluster,
+        stored.target.namespace,
+        stored.target.workload,
+        stored.previous ?? {},
+      ),
     );
     const reverted: TrafficPolicyProposal = { ...proposal, state: 'reverted' };
     await this.store.updatePolicy(id, stored.revision, reverted, stored.previous);

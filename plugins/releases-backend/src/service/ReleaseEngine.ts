@@ -34,6 +34,8 @@ import { MetricsProvider, runGates } from '../metrics/MetricsProvider';
 export interface EngineHooks {
   /** Runs after the intent is durably written and the lease taken, right before the cluster is touched. */
   beforeApply?(stored: StoredRelease): void | Promise<void>;
+  /** Runs after the cluster took the intent completely (before it is recorded as applied). */
+  afterApply?(stored: StoredRelease): void | Promise<void>;
 }
 
 /** Thrown by a hook to stand for the process dying: nothing after it runs, the lease is not given back. */
@@ -254,6 +256,7 @@ export class ReleaseEngine {
         );
         return s;
       }
+      await this.options.hooks?.afterApply?.(s);
       await this.store.markApplied(id, owner, {
         generation: s.intentGeneration,
         reapply: intent.reapply,

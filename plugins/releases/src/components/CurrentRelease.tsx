@@ -6,7 +6,7 @@ import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import AlertTitle from '@material-ui/lab/AlertTitle';
 import { AnalysisCharts } from './AnalysisCharts';
-import { ApprovalsPanel } from './ApprovalsPanel';
+import { ApprovalsPanel, gateStepOf } from './ApprovalsPanel';
 import { ReleaseActions, ReleaseControls } from './ReleaseControls';
 import { ReleaseStateLabel } from './ReleaseStateLabel';
 import { StepPlan } from './StepPlan';
@@ -106,7 +106,14 @@ export function CurrentRelease(props: {
       </Box>
 
       <Box my={2}>
-        <StepPlan steps={release.steps} />
+        <StepPlan
+          steps={release.steps}
+          waitingStep={
+            release.state === 'awaiting-approval'
+              ? gateStepOf(release) ?? release.currentStep
+              : undefined
+          }
+        />
       </Box>
 
       <Box my={2}>

@@ -167,6 +167,13 @@ describe('EntityReleasesContent', () => {
     expect(
       within(approvals).queryByRole('button', { name: 'Approve' }),
     ).not.toBeInTheDocument();
+    // Nothing has run: the first step waits for the start approval.
+    expect(
+      within(screen.getByRole('list', { name: 'Step plan' })).getByRole(
+        'listitem',
+        { current: 'step' },
+      ),
+    ).toHaveAccessibleName('Step 1: 5 % — waiting for approval');
     expect(
       within(approvals).queryByRole('button', { name: 'Reject' }),
     ).not.toBeInTheDocument();

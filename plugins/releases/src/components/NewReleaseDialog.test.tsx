@@ -187,7 +187,7 @@ describe('NewReleaseDialog', () => {
       target: { value: '1.5.1' },
     });
     fireEvent.mouseDown(
-      within(dialog).getByRole('button', { name: 'Strategy' }),
+      within(dialog).getByRole('button', { name: /^Strategy/ }),
     );
     fireEvent.click(await screen.findByRole('option', { name: 'Blue-green' }));
     expect(dialog).toHaveTextContent(

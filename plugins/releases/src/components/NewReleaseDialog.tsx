@@ -357,9 +357,6 @@ export function NewReleaseDialog(props: {
               fullWidth
               variant="outlined"
               margin="dense"
-              SelectProps={{
-                SelectDisplayProps: { 'aria-label': 'Strategy' } as any,
-              }}
             >
               {options.strategies.map(s => (
                 <MenuItem key={s} value={s}>

@@ -41,6 +41,12 @@ const useStyles = makeStyles(theme => ({
     color: theme.palette.error.main,
   },
   skipped: { textDecoration: 'line-through' },
+  waiting: {
+    borderColor: theme.palette.warning.main,
+    borderWidth: 2,
+    borderStyle: 'dashed',
+    color: theme.palette.text.primary,
+  },
   icon: { fontSize: 16, verticalAlign: 'text-bottom', marginRight: 2 },
 }));
 
@@ -68,23 +74,36 @@ export function describeStep(
     .join(' · ');
 }
 
-/** The plan, step by step, with the current step marked. */
-export function StepPlan(props: { steps: ReleaseStep[] }) {
+/**
+ * The plan, step by step, with the current step marked; `waitingStep` is the
+ * step held for a team lead's approval.
+ */
+export function StepPlan(props: {
+  steps: ReleaseStep[];
+  waitingStep?: number;
+}) {
   const classes = useStyles();
   if (props.steps.length === 0) return null;
   return (
     <ol className={classes.list} aria-label="Step plan">
       {props.steps.map(step => {
-        const statusClass =
-          step.status === 'pending' ? '' : classes[step.status];
+        const waiting =
+          step.index === props.waitingStep && step.status === 'pending';
+        let statusClass = step.status === 'pending' ? '' : classes[step.status];
+        if (waiting) statusClass = classes.waiting;
+        const word = waiting
+          ? 'waiting for approval'
+          : STATUS_WORDS[step.status];
         return (
           <li
             key={step.index}
             className={`${classes.step} ${statusClass}`}
-            aria-current={step.status === 'active' ? 'step' : undefined}
-            aria-label={`Step ${step.index + 1}: ${describeStep(step)} — ${
-              STATUS_WORDS[step.status]
-            }`}
+            aria-current={
+              step.status === 'active' || waiting ? 'step' : undefined
+            }
+            aria-label={`Step ${step.index + 1}: ${describeStep(
+              step,
+            )} — ${word}`}
           >
             <Box
               display="flex"
@@ -126,7 +145,7 @@ export function StepPlan(props: { steps: ReleaseStep[] }) {
               )}
             </Typography>
             <Typography variant="caption" component="div">
-              Step {step.index + 1} · {STATUS_WORDS[step.status]}
+              Step {step.index + 1} · {word}
             </Typography>
           </li>
         );

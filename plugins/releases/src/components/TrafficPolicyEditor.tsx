@@ -125,6 +125,7 @@ export function LintList(props: { lint: PolicyLint[] }) {
           <ListItemText
             primary={finding.message}
             secondary={`${finding.rule} · ${finding.path}`}
+            primaryTypographyProps={{ style: { whiteSpace: 'normal' } }}
           />
         </ListItem>
       ))}
@@ -460,7 +461,7 @@ export function TrafficPolicyEditor(props: {
         helperText={error ?? lintHere?.message ?? help}
         size="small"
         variant="outlined"
-        style={{ width: 240 }}
+        style={{ width: 270 }}
       />
     );
   };
@@ -503,9 +504,6 @@ export function TrafficPolicyEditor(props: {
             size="small"
             variant="outlined"
             style={{ width: 240, marginBottom: 16 }}
-            SelectProps={{
-              SelectDisplayProps: { 'aria-label': 'Applies to' } as any,
-            }}
           >
             <MenuItem value="all">All pods</MenuItem>
             <MenuItem value="stable">Stable subset</MenuItem>
@@ -624,10 +622,7 @@ export function TrafficPolicyEditor(props: {
               }
               size="small"
               variant="outlined"
-              style={{ width: 240 }}
-              SelectProps={{
-                SelectDisplayProps: { 'aria-label': 'Rate limit mode' } as any,
-              }}
+              style={{ width: 270 }}
             >
               <MenuItem value="shadow">Shadow (count only)</MenuItem>
               <MenuItem value="enforce">Enforce (refuse with 429)</MenuItem>

@@ -27,7 +27,7 @@ import {
   PolicyDecision,
   isResourcePermission,
 } from '@backstage/plugin-permission-common';
-import type { Knex } from 'knex';
+import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import terminalPlugin from '../index';
 import type { RecordingSim } from './sim';
@@ -265,6 +265,27 @@ export async function startTerminalBackend(options: {
   auditor?: 'capture' | 'none';
 }): Promise<TerminalBackend> {
   const audit = new CapturingAuditor();
+  // A database per plugin (the terminal's may come from TestDatabases),
+  // each closed when the backend stops, so no pool outlives the test.
+  const databases = createServiceFactory({
+    service: coreServices.database,
+    deps: {
+      lifecycle: coreServices.rootLifecycle,
+      plugin: coreServices.pluginMetadata,
+    },
+    factory({ lifecycle, plugin }) {
+      const given = plugin.getId() === 'terminal' ? options.knex : undefined;
+      const knex =
+        given ??
+        knexFactory({
+          client: 'better-sqlite3',
+          connection: ':memory:',
+          useNullAsDefault: true,
+        });
+      if (!given) lifecycle.addShutdownHook(() => knex.destroy());
+      return { getClient: async () => knex, migrations: { skip: false } };
+    },
+  });
   const tmp = mkdtempSync(join(tmpdir(), 'terminal-backend-test-'));
   const backend = await startTestBackend({
     features: [
@@ -295,7 +316,7 @@ export async function startTerminalBackend(options: {
           tmpDir: tmp,
         },
       }),
-      ...(options.knex ? [mockServices.database.factory({ knex: options.knex })] : []),
+      databases,
       permissionsFactory(),
       ...(options.auditor === 'none' ? [] : [audit.factory()]),
       catalogServiceMock.factory({ entities: options.entities ?? TEST_ENTITIES }),

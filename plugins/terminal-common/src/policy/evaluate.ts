@@ -440,9 +440,14 @@ function evaluateArgs(
   const max =
     rule.maxOperands ??
     (rule.repeatLast ? 16 : operandRules.length);
-  if (operands.length < min || operands.length > max) {
+  if (
+    operands.length < min ||
+    operands.length > max ||
+    (rule.operandCounts && !rule.operandCounts.includes(operands.length))
+  ) {
     let range = `${min} to ${max}`;
-    if (max === 0) range = 'no';
+    if (rule.operandCounts) range = rule.operandCounts.join(' or ');
+    else if (max === 0) range = 'no';
     else if (min === max) range = `${min}`;
     return fail(
       refused(
@@ -487,20 +492,20 @@ export function evaluateArgv(
   if (cmd === undefined) {
     return { decision: refused('empty', 'Type a command.'), argv };
   }
-  if (cmd.includes('/')) {
-    return {
-      decision: refused(
-        `command-path:${cmd}`,
-        `Give the command's name, not a path: restricted mode runs the allow-listed programs by name.`,
-      ),
-      argv,
-    };
-  }
   if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(cmd)) {
     return {
       decision: refused(
         'no-env-assignment',
         'Setting environment variables (NAME=value command) is not allowed.',
+      ),
+      argv,
+    };
+  }
+  if (/^[A-Za-z0-9._+-]*\/[A-Za-z0-9._/+-]*$/.test(cmd)) {
+    return {
+      decision: refused(
+        `command-path:${cmd}`,
+        `Give the command's name, not a path: restricted mode runs the allow-listed programs by name.`,
       ),
       argv,
     };

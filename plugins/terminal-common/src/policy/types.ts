@@ -55,6 +55,8 @@ export interface CommandRule {
   minOperands?: number;
   /** Default: `operands.length`, or 16 when the last one repeats (`repeatLast`). */
   maxOperands?: number;
+  /** Only these operand counts (jstat: `[2, 4]`, an interval always with a count). */
+  operandCounts?: number[];
   /** The last operand rule repeats (`ls a b c`). */
   repeatLast?: boolean;
   /** Only these exact argument lists (after the binary) are allowed, e.g. top: `[["-b", "-n1"], ["-b", "-n", "1"]]`. */

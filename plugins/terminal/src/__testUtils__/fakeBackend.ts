@@ -127,11 +127,7 @@ export function fakeTerminalBackend(options?: {
       },
     ),
     link.addEventListener('connection', ({ client, info }) => {
-      const protocols = Array.isArray(info.protocols)
-        ? info.protocols
-        : info.protocols
-        ? [info.protocols]
-        : [];
+      const protocols = ([] as string[]).concat(info.protocols ?? []);
       const socket: SocketRecord = {
         url: new URL(client.url),
         protocols,
@@ -150,4 +146,22 @@ export function fakeTerminalBackend(options?: {
     }),
   ];
   return { handlers, sockets };
+}
+
+/** Every request the UI makes through msw, as `METHOD path`, to prove what it did not ask. */
+export function recordRequests(server: {
+  events: {
+    on(
+      event: 'request:start',
+      listener: (args: { request: Request }) => void,
+    ): void;
+    removeAllListeners(event?: 'request:start'): void;
+  };
+}): string[] {
+  const seen: string[] = [];
+  server.events.removeAllListeners('request:start');
+  server.events.on('request:start', ({ request }) => {
+    seen.push(`${request.method} ${new URL(request.url).pathname}`);
+  });
+  return seen;
 }

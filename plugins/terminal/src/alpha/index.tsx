@@ -16,7 +16,7 @@ import {
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import ComputerIcon from '@material-ui/icons/Computer';
 import { terminalApiRef, TerminalClient } from '../api';
-import { isTerminalAvailable } from '../components/isTerminalAvailable';
+import { isTerminalTabAvailable } from '../components/isTerminalTabAvailable';
 
 /** @alpha */
 export const terminalRootRouteRef = createRouteRef();
@@ -61,7 +61,7 @@ export const entityTerminalContent = EntityContentBlueprint.make({
   params: {
     path: 'terminal',
     title: 'Terminal',
-    filter: isTerminalAvailable,
+    filter: isTerminalTabAvailable,
     loader: () =>
       import('../components/EntityTerminalContent').then(m => (
         <m.EntityTerminalContent />

@@ -193,6 +193,45 @@ describe('TerminalClient (WebSocket)', () => {
     );
   });
 
+  it("shows the backend's own words when it refuses a session before it starts", async () => {
+    const backend = fakeTerminalBackend({
+      onConnect: socket => {
+        socket.send({
+          type: 'notice',
+          level: 'error',
+          message: 'Shell sessions need a justification of at least 20 characters',
+        });
+        socket.send({
+          type: 'closed',
+          reason: 'Shell sessions need a justification of at least 20 characters',
+        });
+        setTimeout(() => socket.close(4403), 5);
+      },
+    });
+    server.use(...backend.handlers);
+    const { api } = client();
+    const states: ConnectionState[] = [];
+    const notices: string[] = [];
+    api.connect(
+      { entityRef: PG, cluster: 'sim', namespace: 'payments', pod: 'p', container: 'app', mode: 'shell' },
+      {
+        onState: s => states.push(s),
+        onOutput: () => {},
+        onNotice: n => notices.push(`${n.level}: ${n.message}`),
+      },
+    );
+    await waitFor(() =>
+      expect(states.at(-1)).toMatchObject({
+        status: 'closed',
+        code: 4403,
+        message: 'Shell sessions need a justification of at least 20 characters',
+      }),
+    );
+    expect(notices).toEqual([
+      'error: Shell sessions need a justification of at least 20 characters',
+    ]);
+  });
+
   it("uses the backend's closed reason: idle timeout", async () => {
     const backend = fakeTerminalBackend({
       onConnect: socket => {

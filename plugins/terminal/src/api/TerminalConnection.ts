@@ -78,6 +78,9 @@ export function describeClose(options: {
   if (reason && REASONS[reason] && reason !== 'closed' && reason !== 'error') {
     return REASONS[reason];
   }
+  // A refusal before `ready` carries the backend's message as its reason
+  // ("Shell sessions need a justification of at least 20 characters").
+  if (reason && !REASONS[reason]) return reason;
   const known = code !== undefined ? CODES[code] : undefined;
   // The backend's own words (e.g. why 4403) are more precise than ours.
   if (socketReason && code !== TERMINAL_CLOSE_CODES.normal) {

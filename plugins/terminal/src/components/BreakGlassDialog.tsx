@@ -8,8 +8,11 @@ import DialogTitle from '@material-ui/core/DialogTitle';
 import TextField from '@material-ui/core/TextField';
 import Alert from '@material-ui/lab/Alert';
 
-/** A justification shorter than this is not a reason anybody can audit. */
-export const MIN_JUSTIFICATION = 10;
+/**
+ * A justification shorter than this is not a reason anybody can audit (the
+ * backend's default minimum; it checks again and says so if its own is longer).
+ */
+export const MIN_JUSTIFICATION = 20;
 
 /**
  * Asks why a break-glass shell is needed before opening one. The text goes
@@ -45,7 +48,6 @@ export function BreakGlassDialog(props: {
           recorded and audited, and ends when its time box runs out.
         </Alert>
         <TextField
-          autoFocus
           margin="normal"
           id="break-glass-justification"
           label="Justification"

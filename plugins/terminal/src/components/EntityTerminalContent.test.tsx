@@ -4,6 +4,7 @@ import { setupServer } from 'msw/node';
 import {
   fakeTerminalBackend,
   PG,
+  recordRequests,
   SocketRecord,
 } from '../__testUtils__/fakeBackend';
 import { typeInto } from '../__testUtils__/HeadlessScreen';
@@ -217,7 +218,7 @@ describe('EntityTerminalContent: break-glass shell', () => {
     expect(dialog).toHaveTextContent('recorded and audited');
     const open = within(dialog).getByRole('button', { name: 'Open shell' });
     fireEvent.change(within(dialog).getByLabelText(/Justification/), {
-      target: { value: 'too short' },
+      target: { value: 'INC-4711: lsof' }, // 15 characters: too short
     });
     expect(open).toBeDisabled();
     fireEvent.change(within(dialog).getByLabelText(/Justification/), {
@@ -287,11 +288,12 @@ describe('EntityTerminalContent: break-glass shell', () => {
 
 describe('EntityTerminalContent: who sees what', () => {
   it('tells an auditor they may not open a terminal, and asks the backend for no pods', async () => {
-    // No handlers: any call to the backend would fail the test (onUnhandledRequest: error).
+    const requests = recordRequests(server);
     renderTab('amy');
     expect(
       await screen.findByText('You may not open a terminal on this service'),
     ).toBeInTheDocument();
+    expect(requests).toEqual([]);
     expect(screen.queryByRole('button', { name: 'Open terminal' })).not.toBeInTheDocument();
   });
 

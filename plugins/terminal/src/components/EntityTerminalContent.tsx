@@ -12,11 +12,11 @@ import {
   useEntity,
 } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
+import { FINCLOUD_ANNOTATIONS } from '@fincloud/plugin-fincloud-common';
 import {
-  FINCLOUD_ANNOTATIONS,
-  isWorkloadAvailable,
-} from '@fincloud/plugin-fincloud-common';
-import { terminalSessionsReadPermission } from '@fincloud/plugin-terminal-common';
+  isTerminalAvailable,
+  terminalSessionsReadPermission,
+} from '@fincloud/plugin-terminal-common';
 import Box from '@material-ui/core/Box';
 import Tab from '@material-ui/core/Tab';
 import Tabs from '@material-ui/core/Tabs';
@@ -58,7 +58,7 @@ export function EntityTerminalContent() {
   const base = useResolvedPath('.').pathname.replace(/\/$/, '');
   const location = useLocation();
 
-  if (!isWorkloadAvailable(entity)) {
+  if (!isTerminalAvailable(entity)) {
     return (
       <MissingAnnotationEmptyState
         annotation={[FINCLOUD_ANNOTATIONS.cluster, FINCLOUD_ANNOTATIONS.namespace]}

@@ -76,6 +76,13 @@ export function StatusChip(props: { session: SessionSummary }) {
   );
 }
 
+/** `pete` → `user:default/pete`; full refs as typed. */
+function userRef(value: string): string | undefined {
+  const trimmed = value.trim();
+  if (!trimmed) return undefined;
+  return trimmed.includes(':') ? trimmed : `user:default/${trimmed}`;
+}
+
 interface Filters {
   user: string;
   mode: '' | TerminalMode;
@@ -108,7 +115,7 @@ export function SessionsPanel(props: { entityRef?: string }) {
   const query = useCallback(
     (cursor?: string): SessionQuery => ({
       entityRef,
-      user: filters.user.trim() || undefined,
+      user: userRef(filters.user),
       mode: filters.mode || undefined,
       live: filters.live || undefined,
       limit: PAGE_SIZE,
@@ -185,7 +192,7 @@ export function SessionsPanel(props: { entityRef?: string }) {
         <TextField
           id="terminal-sessions-user"
           label="User"
-          placeholder="user:default/pete"
+          placeholder="pete or user:default/pete"
           size="small"
           variant="outlined"
           value={draft.user}

@@ -78,7 +78,6 @@ export function TerminateButton(props: {
             sees that the platform team terminated it.
           </DialogContentText>
           <TextField
-            autoFocus
             fullWidth
             required
             id={`terminate-reason-${session.id}`}

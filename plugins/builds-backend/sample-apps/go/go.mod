@@ -1,0 +1,3 @@
+module example.com/fincloud/risk-engine
+
+go 1.22
