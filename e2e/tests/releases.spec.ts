@@ -1,4 +1,5 @@
-import { Browser, expect, Page, test } from '@playwright/test';
+import { Browser, expect, Page, request, test } from '@playwright/test';
+import { portalUrl } from '../harness/config';
 import { screenshotPath, signInAs } from '../harness/portal';
 
 const RELEASES = '/catalog/default/component/payment-gateway/releases';
@@ -6,11 +7,32 @@ const OVERVIEW = '/catalog/default/component/payment-gateway';
 /** The seed runs payment-gateway 2.7.0 (version label v1); this run releases 2.8.0. */
 const NEW_VERSION = '2.8.0';
 
-async function userPage(browser: Browser, user: string): Promise<Page> {
+async function userPage(
+  browser: Browser,
+  user: string,
+  onSignal?: (frame: string) => void,
+): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
+  if (onSignal) {
+    // Frames the signals WebSocket delivers, to tell live updates from polling.
+    page.on('websocket', ws => {
+      if (!ws.url().includes('/api/signals')) return;
+      ws.on('framereceived', ({ payload }) => onSignal(String(payload)));
+    });
+  }
   await signInAs(page, user);
   return page;
+}
+
+/**
+ * Takes the mouse off the sidebar (hovering it expands it over the content)
+ * and lets the sidebar settle before a screenshot.
+ */
+async function shoot(page: Page, name: string, fullPage = true) {
+  await page.mouse.move(1500, 5);
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: screenshotPath(name), fullPage });
 }
 
 /** The traffic bar's share for the new version, as the page shows it. */
@@ -25,7 +47,10 @@ test('a developer starts a canary, the team lead approves, traffic moves, the de
   browser,
 }) => {
   test.setTimeout(240_000);
-  const pete = await userPage(browser, 'pete');
+  const signalFrames: string[] = [];
+  const pete = await userPage(browser, 'pete', frame =>
+    signalFrames.push(frame),
+  );
   await pete.goto(RELEASES);
   await expect(pete.getByText('Release history')).toBeVisible();
   await expect(pete.getByText('No release running')).toBeVisible();
@@ -65,7 +90,7 @@ test('a developer starts a canary, the team lead approves, traffic moves, the de
     await dialog.getByLabel(`Step ${n} runs metric analysis`).setChecked(false);
   }
   await expect(dialog).toContainText('Starts after 1 approval by a team lead');
-  await pete.screenshot({ path: screenshotPath('releases-new-release') });
+  await shoot(pete, 'releases-new-release', false);
   await dialog.getByRole('button', { name: 'Start release' }).click();
   await expect(dialog).toBeHidden();
 
@@ -89,10 +114,7 @@ test('a developer starts a canary, the team lead approves, traffic moves, the de
   await expect(
     paulaApprovals.getByRole('button', { name: 'Approve' }),
   ).toBeVisible();
-  await paula.screenshot({
-    path: screenshotPath('releases-awaiting-approval'),
-    fullPage: true,
-  });
+  await shoot(paula, 'releases-awaiting-approval');
   await paulaApprovals.getByRole('button', { name: 'Approve' }).click();
   const approve = paula.getByRole('dialog', {
     name: /^Approve the release of/,
@@ -124,10 +146,7 @@ test('a developer starts a canary, the team lead approves, traffic moves, the de
   await expect(
     pete.getByRole('list', { name: 'Step plan' }).getByRole('listitem').nth(1),
   ).toHaveAccessibleName('Step 2: 50 % · approval — waiting for approval');
-  await pete.screenshot({
-    path: screenshotPath('releases-canary-in-progress'),
-    fullPage: true,
-  });
+  await shoot(pete, 'releases-canary-in-progress');
 
   // The overview card shows the live release too.
   await paula.goto(OVERVIEW);
@@ -159,10 +178,7 @@ test('a developer starts a canary, the team lead approves, traffic moves, the de
   await expect(row).toContainText('p99 latency up on 2.8.0 at 20 %');
   await row.getByRole('button', { name: /Show details of release/ }).click();
   await expect(history).toContainText('approved by paula');
-  await pete.screenshot({
-    path: screenshotPath('releases-rolled-back'),
-    fullPage: true,
-  });
+  await shoot(pete, 'releases-rolled-back');
 
   await pete.context().close();
   await paula.context().close();
@@ -185,10 +201,7 @@ test('a developer drafts a traffic policy, sees the lint and the diff, and submi
   await expect(page.getByLabel('Diff against the cluster')).toContainText(
     'maxConnections',
   );
-  await page.screenshot({
-    path: screenshotPath('releases-traffic-policy'),
-    fullPage: true,
-  });
+  await shoot(page, 'releases-traffic-policy');
   await page.getByLabel('Max pending requests (HTTP/1.1)').fill('50');
   await expect(lint).toHaveCount(0);
   await expect(page.getByText('No known pitfalls found.')).toBeVisible();
@@ -202,4 +215,65 @@ test('a developer drafts a traffic policy, sees the lint and the diff, and submi
   await expect(proposals.getByRole('row').nth(1)).toContainText(
     'Awaiting approval',
   );
+});
+
+/** A user's Backstage token from the development sign-in. */
+async function tokenOf(user: string): Promise<string> {
+  const api = await request.newContext({ baseURL: portalUrl });
+  let token = '';
+  await expect(async () => {
+    const signIn = await api.get('/api/auth/fincloud-dev/refresh', {
+      headers: { 'x-fincloud-dev-user': user },
+    });
+    expect(signIn.status(), await signIn.text()).toBe(200);
+    token = (await signIn.json()).backstageIdentity.token;
+  }).toPass({ timeout: 60_000 });
+  await api.dispose();
+  return token;
+}
+
+test('a release change reaches an open Releases tab through signals', async ({
+  browser,
+}) => {
+  const channel = 'fincloud-releases:component:default/payment-gateway';
+  const frames: string[] = [];
+  const pete = await userPage(browser, 'pete', frame => frames.push(frame));
+  await pete.goto(RELEASES);
+  await expect(pete.getByText('No release running')).toBeVisible();
+
+  // pete starts and rolls back a release through the API; the open page
+  // must hear of it on the service's signal channel.
+  const token = await tokenOf('pete');
+  const api = await request.newContext({
+    baseURL: portalUrl,
+    extraHTTPHeaders: { authorization: `Bearer ${token}` },
+  });
+  const base = '/api/releases/entities/component/default/payment-gateway';
+  const created = await api.post(`${base}/releases`, {
+    data: {
+      image: 'registry.fincloud.example/payments/payment-gateway:2.8.1',
+      strategy: 'canary',
+    },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const release = await created.json();
+  try {
+    await expect
+      .poll(() => frames.filter(f => f.includes(channel)).length, {
+        message:
+          'no message on the signal channel reached the page: the /api/signals WebSocket did not deliver',
+        timeout: 20_000,
+      })
+      .toBeGreaterThan(0);
+  } finally {
+    const rollback = await api.post(
+      `/api/releases/releases/${release.id}/rollback`,
+      {
+        data: { reason: 'signals check done' },
+      },
+    );
+    expect(rollback.status(), await rollback.text()).toBe(200);
+    await api.dispose();
+    await pete.context().close();
+  }
 });

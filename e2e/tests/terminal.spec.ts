@@ -3,9 +3,14 @@ import { screenshotPath, signInAs } from '../harness/portal';
 
 const PG_TERMINAL = '/catalog/default/component/payment-gateway/terminal';
 
-/** The xterm.js box of a live session ("Terminal" or "Shell terminal"). */
+/**
+ * The text rows of an xterm.js screen ("Terminal", "Shell terminal" or
+ * "Replay"); clicking them focuses the terminal like a user's click.
+ */
 function terminal(page: Page, name = 'Terminal'): Locator {
-  return page.getByRole('group', { name, exact: true });
+  return page
+    .getByRole('group', { name, exact: true })
+    .locator('.xterm-rows');
 }
 
 /** Types a line into xterm.js the way a user does: focus it, type, Enter. */
@@ -21,7 +26,7 @@ const JUSTIFICATION = `INC-4711 payment-gateway leaks file handles (${MARKER})`;
 
 test.describe.configure({ mode: 'serial' });
 
-test('a developer runs allowed commands in payment-gateway, is refused rm -rf / with the rule shown, and has no break-glass button', async ({
+test('a developer runs ls and ps in payment-gateway, is refused rm -rf / with the rule shown, and has no break-glass button', async ({
   page,
 }) => {
   await signInAs(page, 'pete');
@@ -29,7 +34,7 @@ test('a developer runs allowed commands in payment-gateway, is refused rm -rf / 
 
   // The pod picker and the hint of what is allowed.
   await expect(page.getByLabel('Pod')).toHaveValue(/^payment-gateway-/);
-  await expect(page.getByLabel('Container')).toHaveValue('app');
+  await expect(page.getByLabel('Container')).toHaveValue('payment-gateway');
   const allowed = page.getByRole('list', { name: 'Allowed commands' });
   await expect(allowed).toContainText('ls');
   await expect(allowed).toContainText('ps');
@@ -46,7 +51,7 @@ test('a developer runs allowed commands in payment-gateway, is refused rm -rf / 
 
   await typeLine(page, box, 'ls');
   await expect(box).toContainText('app.jar');
-  await typeLine(page, box, 'ps');
+  await typeLine(page, box, 'ps aux');
   await expect(box).toContainText('PID');
   await expect(box).toContainText('java');
 
@@ -95,7 +100,7 @@ test("an auditor finds oscar's shell session and replays it: the command and its
 }) => {
   await signInAs(page, 'amy');
   const nav = page.getByTestId('sidebar-root');
-  await nav.getByRole('link', { name: 'Terminal sessions', exact: true }).click();
+  await nav.getByRole('link', { name: 'Terminals', exact: true }).click();
   await expect(page).toHaveURL(/\/terminal-sessions$/);
 
   const table = page.getByRole('table', { name: 'Terminal sessions' });

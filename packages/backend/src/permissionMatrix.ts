@@ -232,14 +232,14 @@ export const MATRIX_FIXTURES: MatrixFixture[] = [
 
 const MON = '/api/monitoring';
 const PG_MON = `${MON}/entities/component/default/payment-gateway`;
-const MON_RULE = { name: 'HighErrorRatio', metric: 'error-ratio', comparison: '>', threshold: 5, forMinutes: 5, severity: 'warning' };
-
-/** `allowed(...)` where the allowed callers reach a Prometheus / Alertmanager / cluster that is down: 503. */
-function monitoringDown(...who: Exclude<Caller, 'none' | 'service'>[]) {
-  return Object.fromEntries(
-    Object.entries(allowed(...who)).map(([c, s]) => [c, s === 200 ? 503 : s]),
-  ) as Record<Caller, number>;
-}
+const MON_RULE = {
+  name: 'HighErrorRatio',
+  metric: 'error-ratio',
+  comparison: '>',
+  threshold: 5,
+  forMinutes: 5,
+  severity: 'warning',
+};
 
 /** Events of more than one entity: the caller sees the whole trail. */
 function wholeTrail(body: any) {
@@ -303,19 +303,19 @@ export const PERMISSION_MATRIX: MatrixRow[] = [
   // allowed callers get past the permission check to 503; the dashboard
   // answers 200 with every panel in error.
   { method: 'GET', path: `${PG_MON}/dashboard?from=1700000000000&to=1700003600000`, expect: allowed(...SIGNED_IN) },
-  { method: 'GET', path: `${PG_MON}/alerts`, expect: monitoringDown(...SIGNED_IN) },
-  { method: 'GET', path: `${PG_MON}/silences`, expect: monitoringDown(...SIGNED_IN) },
-  { method: 'POST', path: `${PG_MON}/silences`, body: { durationMinutes: 5, comment: 'matrix' }, expect: monitoringDown('developer', 'lead', 'platform') },
-  { method: 'POST', path: `${MON}/entities/component/default/risk-engine/silences`, body: { durationMinutes: 5, comment: 'matrix' }, expect: monitoringDown('platform') },
-  { method: 'DELETE', path: `${MON}/silences/00000000-0000-4000-8000-000000000000?entityRef=${q(PG)}`, expect: monitoringDown('developer', 'lead', 'platform') },
-  { method: 'GET', path: `${PG_MON}/rules`, expect: monitoringDown(...SIGNED_IN) },
-  { method: 'POST', path: `${PG_MON}/rules/preview`, body: MON_RULE, expect: monitoringDown(...SIGNED_IN) },
-  { method: 'PUT', path: `${PG_MON}/rules/HighErrorRatio`, body: MON_RULE, expect: monitoringDown('developer', 'lead', 'platform') },
-  { method: 'PUT', path: `${MON}/entities/component/default/risk-engine/rules/HighErrorRatio`, body: MON_RULE, expect: monitoringDown('platform') },
-  { method: 'DELETE', path: `${PG_MON}/rules/HighErrorRatio`, expect: monitoringDown('developer', 'lead', 'platform') },
+  { method: 'GET', path: `${PG_MON}/alerts`, expect: allowedThen(503, ...SIGNED_IN) },
+  { method: 'GET', path: `${PG_MON}/silences`, expect: allowedThen(503, ...SIGNED_IN) },
+  { method: 'POST', path: `${PG_MON}/silences`, body: { durationMinutes: 5, comment: 'matrix' }, expect: allowedThen(503, 'developer', 'lead', 'platform') },
+  { method: 'POST', path: `${MON}/entities/component/default/risk-engine/silences`, body: { durationMinutes: 5, comment: 'matrix' }, expect: allowedThen(503, 'platform') },
+  { method: 'DELETE', path: `${MON}/silences/00000000-0000-4000-8000-000000000000?entityRef=${q(PG)}`, expect: allowedThen(503, 'developer', 'lead', 'platform') },
+  { method: 'GET', path: `${PG_MON}/rules`, expect: allowedThen(503, ...SIGNED_IN) },
+  { method: 'POST', path: `${PG_MON}/rules/preview`, body: MON_RULE, expect: allowedThen(503, ...SIGNED_IN) },
+  { method: 'PUT', path: `${PG_MON}/rules/HighErrorRatio`, body: MON_RULE, expect: allowedThen(503, 'developer', 'lead', 'platform') },
+  { method: 'PUT', path: `${MON}/entities/component/default/risk-engine/rules/HighErrorRatio`, body: MON_RULE, expect: allowedThen(503, 'platform') },
+  { method: 'DELETE', path: `${PG_MON}/rules/HighErrorRatio`, expect: allowedThen(503, 'developer', 'lead', 'platform') },
   // The alert center filters per entity (monitoring.read); no alert source answers here.
-  { method: 'GET', path: `${MON}/alerts?groupBy=owner`, expect: monitoringDown(...SIGNED_IN) },
-  { method: 'GET', path: `${MON}/noise?window=24h`, expect: monitoringDown('platform', 'auditor') },
+  { method: 'GET', path: `${MON}/alerts?groupBy=owner`, expect: allowedThen(503, ...SIGNED_IN) },
+  { method: 'GET', path: `${MON}/noise?window=24h`, expect: allowedThen(503, 'platform', 'auditor') },
 
   // --- releases (plugins/releases-backend) ----------------------------------
   // The matrix's cluster does not answer: what needs it answers 503 after the

@@ -63,8 +63,12 @@ export function matrixFeatureConfig(tmpDir: string) {
       },
       releases: { controller: { intervalSeconds: 3600 } },
       monitoring: {
-        prometheus: [{ name: 'sim', url: 'http://127.0.0.1:9', timeoutSeconds: 2 }],
-        alertmanager: [{ name: 'sim', url: 'http://127.0.0.1:9', timeoutSeconds: 2 }],
+        prometheus: [
+          { name: 'sim', url: 'http://127.0.0.1:9', timeoutSeconds: 2 },
+        ],
+        alertmanager: [
+          { name: 'sim', url: 'http://127.0.0.1:9', timeoutSeconds: 2 },
+        ],
       },
     },
   };

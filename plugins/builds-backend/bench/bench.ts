@@ -232,30 +232,49 @@ async function benchLogs(db: 'sqlite' | 'postgres') {
       return (performance.now() - started) / 1000;
     };
 
+    const reset = async (builds: BuildRecord[]) => {
+      for (const b of builds) {
+        await knex('build_log_chunks').where('build_id', b.id).delete();
+        await knex('builds')
+          .where('id', b.id)
+          .update({ log_lines: 0, log_cursor: null, log_complete: false });
+      }
+    };
+    const median = (v: number[]) => pct(v, 50);
+    /** Alternating rounds (the machine is shared); the median of each. */
+    const compare = async (builds: BuildRecord[], rounds = 3) => {
+      const directs: number[] = [];
+      const pipelines: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        directs.push(await direct(builds));
+        await reset(builds);
+        pipelines.push(await follow(builds));
+      }
+      return { direct: median(directs), pipeline: median(pipelines) };
+    };
+
     // One stream: 1 M lines.
     const [single] = await finishedBuilds(sim, store, 1, 1_000_000);
     const singleBytes = await logBytes(sim, [single]);
-    const directOne = await direct([single]);
-    const pipelineOne = await follow([single]);
+    const one = await compare([single]);
     const stored = (await store.getBuild(single.id))!;
     console.log(
       `logs/${db}: 1 stream, ${stored.logLines} lines, ${(singleBytes / MB).toFixed(1)} MB: ` +
-        `pipeline ${(singleBytes / MB / pipelineOne).toFixed(1)} MB/s (${pipelineOne.toFixed(2)} s), ` +
-        `direct ${(singleBytes / MB / directOne).toFixed(1)} MB/s (${directOne.toFixed(2)} s), ` +
-        `ratio ${(directOne / pipelineOne).toFixed(2)}`,
+        `pipeline ${(singleBytes / MB / one.pipeline).toFixed(1)} MB/s (${one.pipeline.toFixed(2)} s), ` +
+        `direct ${(singleBytes / MB / one.direct).toFixed(1)} MB/s (${one.direct.toFixed(2)} s), ` +
+        `pipeline/direct ${(one.direct / one.pipeline).toFixed(2)}`,
     );
 
     // 20 streams at once: 100 k lines each.
     const many = await finishedBuilds(sim, store, 20, 100_000);
     const manyBytes = await logBytes(sim, many);
-    const directMany = await direct(many);
-    const pipelineMany = await follow(many);
+    const twenty = await compare(many);
     console.log(
       `logs/${db}: 20 streams, ${(manyBytes / MB).toFixed(1)} MB: ` +
-        `pipeline ${(manyBytes / MB / pipelineMany).toFixed(1)} MB/s total, ` +
-        `${(manyBytes / 20 / MB / pipelineMany).toFixed(1)} MB/s per stream (${pipelineMany.toFixed(2)} s); ` +
-        `direct ${(manyBytes / MB / directMany).toFixed(1)} MB/s total (${directMany.toFixed(2)} s); ` +
-        `ratio ${(directMany / pipelineMany).toFixed(2)}`,
+        `pipeline ${(manyBytes / MB / twenty.pipeline).toFixed(1)} MB/s total, ` +
+        `${(manyBytes / 20 / MB / twenty.pipeline).toFixed(1)} MB/s per stream (${twenty.pipeline.toFixed(2)} s); ` +
+        `direct ${(manyBytes / MB / twenty.direct).toFixed(1)} MB/s total (${twenty.direct.toFixed(2)} s); ` +
+        `pipeline/direct ${(twenty.direct / twenty.pipeline).toFixed(2)}`,
     );
 
     if (db === (process.env.BENCH_SCREEN_DB ?? 'postgres') && want('screen')) {
@@ -391,12 +410,12 @@ async function benchImages() {
     {
       language: 'node' as const,
       dir: 'node',
-      args: { NODE_BUILD_IMAGE: bases.nodeToolchain, NODE_RUNTIME_IMAGE: bases.nodeRuntime },
+      args: { NODE_BUILD_IMAGE: bases.nodeToolchain, NODE_RUNTIME_IMAGE: bases.nodeRuntime } as Record<string, string>,
     },
     {
       language: 'static' as const,
       dir: 'static-site',
-      args: { NODE_BUILD_IMAGE: bases.nodeToolchain, STATIC_RUNTIME_IMAGE: bases.staticServer },
+      args: { NODE_BUILD_IMAGE: bases.nodeToolchain, STATIC_RUNTIME_IMAGE: bases.staticServer } as Record<string, string>,
     },
   ];
   for (const app of apps) {
@@ -426,8 +445,8 @@ async function benchImages() {
 async function main() {
   console.log(`builds bench on Node ${process.version}, ${new Date().toISOString()}`);
   if (want('logs') || want('screen')) {
-    await benchLogs('sqlite');
-    await benchLogs('postgres');
+    const dbs = (process.env.BENCH_DBS ?? 'sqlite,postgres').split(',');
+    for (const db of dbs) await benchLogs(db as 'sqlite' | 'postgres');
   }
   if (want('history')) await benchHistory();
   if (want('images')) await benchImages();

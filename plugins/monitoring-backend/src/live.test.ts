@@ -68,12 +68,11 @@ describeWithPrometheus(
     const rulesDir = mkdtempSync(join(tmpdir(), 'fincloud-live-rules-'));
 
     beforeAll(async () => {
-      [sim, am] = await Promise.all([
-        startClusterSim({
-          seed: require.resolve('@fincloud/cluster-sim/seed/default.yaml'),
-        }),
-        startAlertmanager(),
-      ]);
+      // One at a time, each assigned as it starts, so afterAll stops whatever did.
+      sim = await startClusterSim({
+        seed: require.resolve('@fincloud/cluster-sim/seed/default.yaml'),
+      });
+      am = await startAlertmanager();
       prom = await startPrometheus({
         scrape: [{ target: new URL(sim.url).host, labels: { cluster: 'sim' } }],
         ruleFiles: [join(rulesDir, '*.yml')],

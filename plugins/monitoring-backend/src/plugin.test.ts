@@ -110,17 +110,16 @@ describeWithPrometheus('the monitoring backend plugin', () => {
   };
 
   beforeAll(async () => {
-    [prom, am, sim] = await Promise.all([
-      backfill(fixtureOpenMetrics()).then(dataDir =>
-        startPrometheus({ dataDir }),
-      ),
-      startAlertmanager(),
-      startClusterSim({
-        manualClock: true,
-        trafficIntervalMs: 0,
-        seed: require.resolve('@fincloud/cluster-sim/seed/default.yaml'),
-      }),
-    ]);
+    // One at a time, each assigned as it starts, so afterAll stops whatever did.
+    prom = await backfill(fixtureOpenMetrics()).then(dataDir =>
+      startPrometheus({ dataDir }),
+    );
+    am = await startAlertmanager();
+    sim = await startClusterSim({
+      manualClock: true,
+      trafficIntervalMs: 0,
+      seed: require.resolve('@fincloud/cluster-sim/seed/default.yaml'),
+    });
     await postAlerts(am.url, [{ labels: highErrors }]);
     store = await DatabaseAuditStore.create({
       database: await databases.init('SQLITE_3'),

@@ -278,7 +278,7 @@ export class LogFollower {
     let storedLines = build.logLines;
     let buffer: string[] = fresh && next.marker ? next.marker.split('\n') : [];
 
-    const flush = async () => {
+    const flush = async (durable = false) => {
       if (buffer.length === 0) return;
       const lines = buffer;
       buffer = [];
@@ -287,7 +287,9 @@ export class LogFollower {
         done: [...cursor.done],
         facts: { ...cursor.facts },
       };
-      const ok = await store.appendLog(build.id, storedLines, lines, snapshot);
+      const ok = await store.appendLog(build.id, storedLines, lines, snapshot, {
+        durable,
+      });
       if (!ok) throw new FollowerSuperseded();
       storedLines += lines.length;
       this.options.onLines?.(build);
@@ -302,6 +304,7 @@ export class LogFollower {
       let partial = '';
       let lastData = Date.now();
       let flushing: Promise<void> = Promise.resolve();
+      let pending = 0;
       let failure: unknown;
 
       const take = (raw: string) => {
@@ -343,15 +346,23 @@ export class LogFollower {
           }
           partial = text.slice(start);
           if (buffer.length >= this.options.chunkLines) {
-            // Back-pressure: the next chunk is read once this one is stored.
-            flushing = flushing.then(flush);
-            flushing.then(
-              () => callback(),
-              error => {
-                failure = error;
-                callback(error as Error);
-              },
-            );
+            // Reading goes on while a chunk is stored; with two chunks
+            // waiting, it stops until the older one is in (back-pressure).
+            pending++;
+            flushing = flushing.then(() => flush()).finally(() => {
+              pending--;
+            });
+            flushing.catch(error => {
+              failure = error;
+            });
+            if (pending >= 2) {
+              flushing.then(
+                () => callback(),
+                error => callback(error as Error),
+              );
+            } else {
+              callback();
+            }
           } else {
             callback();
           }
@@ -380,7 +391,7 @@ export class LogFollower {
               return;
             }
             if (buffer.length > 0) {
-              flushing = flushing.then(flush).catch(error => {
+              flushing = flushing.then(() => flush()).catch(error => {
                 failure = error;
               });
             }
@@ -461,6 +472,10 @@ export class LogFollower {
         }
       }
       if (terminated) {
+        // A stream that ended cleanly ended with the container: its log is
+        // complete. After an error or an idle cut, read what is left once
+        // (from the last stored second, skipping what is stored).
+        if (outcome === 'ended') break;
         try {
           await readOnce(false);
         } catch (error) {
@@ -479,7 +494,7 @@ export class LogFollower {
     }
 
     // The container's log is complete: record it in the cursor.
-    await flush();
+    await flush(true);
     const done: LogCursor = {
       ...cursor,
       done: [...cursor.done, `${podName}/${next.container}`],

@@ -56,6 +56,10 @@ export interface BuildsStore {
     expectedLines: number,
     lines: string[],
     cursor: LogCursor,
+    options?: {
+      /** Wait for the commit to be on disk (the last chunk of a step). Default false. */
+      durable?: boolean;
+    },
   ): Promise<boolean>;
   /** Moves the cursor without lines (a container finished with nothing more). */
   updateLogCursor(

@@ -183,10 +183,14 @@ export interface DatabaseBuildsStoreOptions {
  * `create()` runs the migrations unless `backend.database.plugin.builds.migrations.skip`.
  */
 export class DatabaseBuildsStore implements BuildsStore {
+  private readonly isPg: boolean;
+
   private constructor(
     private readonly db: Knex,
     private readonly objectStore?: LogObjectStore,
-  ) {}
+  ) {
+    this.isPg = String(db.client.config.client).includes('pg');
+  }
 
   static async create(
     options: DatabaseBuildsStoreOptions,
@@ -438,6 +442,7 @@ export class DatabaseBuildsStore implements BuildsStore {
     expectedLines: number,
     lines: string[],
     cursor: LogCursor,
+    options: { durable?: boolean } = {},
   ): Promise<boolean> {
     if (lines.length === 0) return this.updateLogCursor(id, expectedLines, cursor);
     const content = lines.map(clampLine).join('\n');
@@ -448,6 +453,37 @@ export class DatabaseBuildsStore implements BuildsStore {
       // index row below is what makes it part of the log.
       objectKey = `${id}/${expectedLines}`;
       await this.objectStore.put(objectKey, Buffer.from(content, 'utf8'));
+    }
+    if (this.isPg) {
+      // The cursor moves and the chunk goes in together (one statement), or
+      // neither does. Chunks in the middle of a step are committed without
+      // waiting for the WAL flush: a database crash can only lose a suffix of
+      // such commits, cursor and lines together, and the follower then reads
+      // them again from the pod. The last chunk of a step waits (durable).
+      return this.db.transaction(async tx => {
+        if (!options.durable) {
+          await tx.raw('SET LOCAL synchronous_commit TO OFF');
+        }
+        const result = await tx.raw(
+        `WITH moved AS (
+           UPDATE builds SET log_lines = ?, log_cursor = ?
+           WHERE id = ? AND log_lines = ? RETURNING id)
+         INSERT INTO build_log_chunks (build_id, from_line, line_count, byte_count, content, object_key)
+         SELECT id, ?, ?, ?, ?, ? FROM moved`,
+        [
+          expectedLines + lines.length,
+          JSON.stringify(cursor),
+          id,
+          expectedLines,
+          expectedLines,
+          lines.length,
+          bytes,
+          objectKey ? null : content,
+          objectKey,
+        ],
+      );
+        return result.rowCount === 1;
+      });
     }
     return this.db.transaction(async tx => {
       const moved = await tx('builds')

@@ -60,12 +60,14 @@ export function readFact(
   line: string,
 ): boolean {
   if (container === 'clone') {
+    if (!line.includes('HEAD is now at ')) return false;
     const m = HEAD.exec(line);
     if (m) {
       facts.commit = m[1];
       return true;
     }
   } else if (container === 'build') {
+    if (!line.includes('Pushed ') && !line.startsWith('Built ')) return false;
     const pushed = PUSHED.exec(line);
     if (pushed) {
       facts.pushed = { repository: pushed[1], digest: `sha256:${pushed[2]}` };
@@ -77,6 +79,7 @@ export function readFact(
       return true;
     }
   } else if (container === 'scan') {
+    if (!line.startsWith('SCAN SUMMARY ') && !line.startsWith('SARIF ')) return false;
     const summary = SUMMARY.exec(line);
     if (summary) {
       const values = Object.fromEntries(

@@ -13,10 +13,19 @@ import {
   shortDigest,
 } from './format';
 
-/** The image a build pushed: repository (tag) and short digest, full values on hover. */
-export function ImageCell(props: { image?: Build['image'] }) {
-  const { image } = props;
+/**
+ * The image a build pushed and its short digest, full values on hover;
+ * `compact` shows only the repository's last segment and tag (in a table).
+ */
+export function ImageCell(props: {
+  image?: Build['image'];
+  compact?: boolean;
+}) {
+  const { image, compact } = props;
   if (!image) return <Typography variant="body2">—</Typography>;
+  const shown = compact
+    ? image.ref.slice(image.ref.lastIndexOf('/') + 1)
+    : image.ref;
   return (
     <Box>
       <Typography
@@ -25,14 +34,14 @@ export function ImageCell(props: { image?: Build['image'] }) {
         title={image.ref}
         style={{ wordBreak: 'break-all' }}
       >
-        {image.ref}
+        {shown}
       </Typography>
       {image.digest && (
         <Typography
           variant="caption"
           component="div"
           title={image.digest}
-          style={{ fontFamily: 'monospace' }}
+          style={{ fontFamily: 'monospace', whiteSpace: 'nowrap' }}
         >
           {shortDigest(image.digest)}
         </Typography>
@@ -127,7 +136,7 @@ export function BuildHistoryTable(props: {
     {
       title: 'Image',
       field: 'image',
-      render: b => <ImageCell image={b.image} />,
+      render: b => <ImageCell image={b.image} compact />,
     },
   ];
 

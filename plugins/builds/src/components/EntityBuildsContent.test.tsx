@@ -102,9 +102,11 @@ describe('EntityBuildsContent: history and statistics', () => {
     expect(within(newest).getByText('1 min 05 s')).toBeInTheDocument();
     expect(within(newest).getByText('queued 3 s')).toBeInTheDocument();
     expect(within(newest).getByText('sha256:4f1c2a9be0d3')).toBeInTheDocument();
-    expect(
-      within(newest).getByText('registry.fincloud.example/web/user-portal:12'),
-    ).toBeInTheDocument();
+    // The repository's last segment and tag; the full reference on hover.
+    expect(within(newest).getByText('user-portal:12')).toHaveAttribute(
+      'title',
+      'registry.fincloud.example/web/user-portal:12',
+    );
 
     const older = rows[2];
     expect(within(older).getByText('Failed')).toBeInTheDocument();

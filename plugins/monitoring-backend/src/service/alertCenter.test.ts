@@ -63,12 +63,11 @@ describeWithPrometheus('the alert center and the noise report', () => {
   let inner: DefaultMonitoringService;
 
   beforeAll(async () => {
-    [prom, am] = await Promise.all([
-      backfill(fixtureOpenMetrics()).then(dataDir =>
-        startPrometheus({ dataDir }),
-      ),
-      startAlertmanager(),
-    ]);
+    // One at a time, each assigned as it starts, so afterAll stops whatever did.
+    prom = await backfill(fixtureOpenMetrics()).then(dataDir =>
+      startPrometheus({ dataDir }),
+    );
+    am = await startAlertmanager();
     await postAlerts(am.url, [
       {
         labels: {

@@ -65,19 +65,18 @@ describeWithPrometheus('alert rules', () => {
     '+broken';
 
   beforeAll(async () => {
-    [sim, prom] = await Promise.all([
-      startClusterSim({
-        manualClock: true,
-        trafficIntervalMs: 0,
-        seed: require.resolve('@fincloud/cluster-sim/seed/default.yaml'),
-      }),
-      backfill(
-        fixtureOpenMetrics(
-          Math.floor(Date.now() / 1000) - 1800,
-          Math.floor(Date.now() / 1000) + 1800,
-        ),
-      ).then(dataDir => startPrometheus({ dataDir })),
-    ]);
+    // One at a time, each assigned as it starts, so afterAll stops whatever did.
+    sim = await startClusterSim({
+      manualClock: true,
+      trafficIntervalMs: 0,
+      seed: require.resolve('@fincloud/cluster-sim/seed/default.yaml'),
+    });
+    prom = await backfill(
+      fixtureOpenMetrics(
+        Math.floor(Date.now() / 1000) - 1800,
+        Math.floor(Date.now() / 1000) + 1800,
+      ),
+    ).then(dataDir => startPrometheus({ dataDir }));
     clusters = ConfigFincloudClusters.fromConfig(
       new ConfigReader({
         fincloud: {

@@ -340,12 +340,12 @@ export function diffText(current: unknown, proposed: unknown): string {
       lines.push({ op: ' ', text: a[i] });
       i++;
       j++;
-    } else if (j < m && (i >= n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      lines.push({ op: '+', text: b[j] });
-      j++;
-    } else {
+    } else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) {
       lines.push({ op: '-', text: a[i] });
       i++;
+    } else {
+      lines.push({ op: '+', text: b[j] });
+      j++;
     }
   }
   const keep = new Set<number>();

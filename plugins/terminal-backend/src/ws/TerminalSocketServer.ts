@@ -222,7 +222,12 @@ export class TerminalSocketServer {
   /** Stops accepting and ends every live session of this instance. */
   async close() {
     this.closed = true;
-    await this.deps.registry.stop();
+    // End the live sessions (recordings flushed, audit outcomes written),
+    // but never hold the shutdown for more than 10 s.
+    await Promise.race([
+      this.deps.registry.stop(),
+      new Promise(resolve => setTimeout(resolve, 10_000).unref()),
+    ]);
     for (const client of this.wss.clients) client.terminate();
     this.wss.close();
   }

@@ -72,8 +72,10 @@ describe('who may open which terminal', () => {
       })}`,
       [TERMINAL_WS_PROTOCOL, `bearer.${token}`],
     );
-    const upgrade = await new Promise<any>(resolve => ws.on('upgrade', resolve));
-    await new Promise(resolve => ws.on('open', resolve));
+    const upgraded = new Promise<any>(resolve => ws.on('upgrade', resolve));
+    const opened = new Promise(resolve => ws.on('open', resolve));
+    const upgrade = await upgraded;
+    await opened;
     expect(ws.protocol).toBe(TERMINAL_WS_PROTOCOL);
     expect(JSON.stringify(upgrade.headers)).not.toContain(token);
     ws.close();

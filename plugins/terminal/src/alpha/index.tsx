@@ -46,7 +46,8 @@ export const terminalApi = ApiBlueprint.make({
 export const terminalSessionsPage = PageBlueprint.make({
   params: {
     path: '/terminal-sessions',
-    title: 'Terminal sessions',
+    // Short enough for the sidebar; the page lists terminal sessions.
+    title: 'Terminals',
     icon: <ComputerIcon />,
     routeRef: terminalRootRouteRef,
     loader: () =>

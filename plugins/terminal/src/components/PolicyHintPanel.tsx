@@ -60,7 +60,12 @@ export function PolicyHintPanel(props: { entityRef: string }) {
       )}
       {policy.value && (
         <>
-          <List dense disablePadding aria-label="Allowed commands">
+          <List
+            dense
+            disablePadding
+            aria-label="Allowed commands"
+            style={{ maxHeight: 420, overflowY: 'auto' }}
+          >
             {policy.value.allowed.map(item => (
               <ListItem
                 key={`${item.command} ${item.args ?? ''}`}
@@ -68,7 +73,11 @@ export function PolicyHintPanel(props: { entityRef: string }) {
               >
                 <ListItemText
                   primary={
-                    <Box component="code" fontFamily="monospace">
+                    <Box
+                      component="code"
+                      fontFamily="monospace"
+                      style={{ overflowWrap: 'anywhere' }}
+                    >
                       {item.command}
                       {item.args ? ` ${item.args}` : ''}
                     </Box>

@@ -1,0 +1,7 @@
+export { monitoringApiRef } from './MonitoringApi';
+export type {
+  AlertCenterQuery,
+  DashboardQuery,
+  MonitoringApi,
+} from './MonitoringApi';
+export { MonitoringClient } from './MonitoringClient';
