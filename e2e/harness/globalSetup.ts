@@ -1,4 +1,9 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { e2ePort, portalUrl } from './config';
 import {
@@ -52,10 +57,26 @@ export default async function globalSetup() {
     }
   };
   try {
-    const sim = await startSimulator(e2ePort);
+    const sim = await startSimulator(e2ePort, { monitoring: true });
     started.push(sim.started);
     process.env.FINCLOUD_SIM_URL = sim.url;
     process.env.FINCLOUD_SIM_TOKEN = sim.token;
+    if (sim.prometheusUrl && sim.alertmanagerUrl) {
+      // This suite's own Prometheus and Alertmanager (free ports, scraping
+      // its simulator), never a `./fincloud start` portal's on 9090 / 9093.
+      process.env.FINCLOUD_PROMETHEUS_URL = sim.prometheusUrl;
+      process.env.FINCLOUD_ALERTMANAGER_URL = sim.alertmanagerUrl;
+      appendFileSync(
+        portConfig,
+        [
+          `    prometheus:`,
+          `      - { name: sim, url: '${sim.prometheusUrl}', scrapeIntervalSeconds: 1 }`,
+          `    alertmanager:`,
+          `      - { name: sim, url: '${sim.alertmanagerUrl}' }`,
+          '',
+        ].join('\n'),
+      );
+    }
     // The backend runs straight from its TypeScript sources with the Backstage
     // CLI's transform, but without `backstage-cli package start`'s file
     // watcher: an edit elsewhere in the checkout must not restart it mid-test.

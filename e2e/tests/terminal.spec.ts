@@ -3,19 +3,16 @@ import { screenshotPath, signInAs } from '../harness/portal';
 
 const PG_TERMINAL = '/catalog/default/component/payment-gateway/terminal';
 
-/**
- * The text rows of an xterm.js screen ("Terminal", "Shell terminal" or
- * "Replay"); clicking them focuses the terminal like a user's click.
- */
+/** The text rows of an xterm.js screen ("Terminal", "Shell terminal" or "Replay"). */
 function terminal(page: Page, name = 'Terminal'): Locator {
   return page
     .getByRole('group', { name, exact: true })
     .locator('.xterm-rows');
 }
 
-/** Types a line into xterm.js the way a user does: focus it, type, Enter. */
-async function typeLine(page: Page, box: Locator, line: string) {
-  await box.click();
+/** Types a line into xterm.js the way a user does: click into it, type, Enter. */
+async function typeLine(page: Page, rows: Locator, line: string) {
+  await rows.locator('xpath=ancestor::*[@role="group"][1]').click();
   await page.keyboard.type(line, { delay: 15 });
   await page.keyboard.press('Enter');
 }
@@ -63,7 +60,9 @@ test('a developer runs ls and ps in payment-gateway, is refused rm -rf / with th
   await page.screenshot({ path: screenshotPath('terminal-restricted'), fullPage: true });
 
   await page.getByRole('button', { name: 'End session' }).click();
-  await expect(page.getByText('You closed the session.')).toBeVisible();
+  await expect(
+    page.getByText('You closed the session.', { exact: true }),
+  ).toBeVisible();
 });
 
 test('a platform engineer opens a recorded break-glass shell with a justification', async ({

@@ -50,12 +50,11 @@ const permissionsFactory = createServiceFactory({
   service: coreServices.permissions,
   deps: {},
   factory(): PermissionsService {
-    const userOf = (c: any) =>
-      c?.principal?.type === 'user'
-        ? c.principal.userEntityRef
-        : c?.principal?.type === 'service'
-        ? OLGA
-        : undefined;
+    // Service credentials act as the platform would.
+    const userOf = (c: any) => {
+      if (c?.principal?.type === 'user') return c.principal.userEntityRef;
+      return c?.principal?.type === 'service' ? OLGA : undefined;
+    };
     return {
       async authorize(requests, { credentials }) {
         return requests.map(r => ({

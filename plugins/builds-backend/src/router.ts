@@ -149,14 +149,14 @@ function write(res: express.Response, chunk: string): Promise<boolean> {
   if (res.destroyed || res.writableEnded) return Promise.resolve(false);
   if (res.write(chunk)) return Promise.resolve(true);
   return new Promise(resolve => {
-    const onDrain = () => {
+    function onDrain() {
       res.off('close', onClose);
       resolve(true);
-    };
-    const onClose = () => {
+    }
+    function onClose() {
       res.off('drain', onDrain);
       resolve(false);
-    };
+    }
     res.once('drain', onDrain);
     res.once('close', onClose);
   });

@@ -19,7 +19,7 @@ export const FINCLOUD_ANNOTATIONS = {
   namespace: 'fincloud.io/namespace',
   /** Component: the Deployment name (and `app` label value) of the service. */
   workload: 'fincloud.io/workload',
-  /** Component: source language for generated Dockerfiles (java, go, python, node). */
+  /** Component: source language for generated Dockerfiles (java, go, python, node, static). */
   language: 'fincloud.io/language',
   /** Component: default build type (generic, compile-then-build, in-repo-dockerfile, custom-dockerfile). */
   buildType: 'fincloud.io/build-type',

@@ -140,26 +140,34 @@ async function main() {
     process.stdout.write(`Creating ${NAMESPACES * PER_NAMESPACE} canary releases ...\n`);
     const ids: string[] = [];
     const started = performance.now();
+    const targets: Array<[string, string]> = [];
     for (let ns = 0; ns < NAMESPACES; ns++) {
-      for (let i = 0; i < PER_NAMESPACE; i++) {
-        const release = await service.create(
-          entity(`bench-${ns}`, `svc-${i}`),
-          {
-            image: `registry.bench/svc-${i}:2.0.0`,
-            strategy: 'canary',
-            steps: [
-              { weight: 5, pause: { seconds: 3600 } },
-              { weight: 10 },
-              { weight: 20 },
-              { weight: 50 },
-              { weight: 100 },
-            ],
-          },
-          { ref: 'user:default/bench' },
-        );
-        ids.push(release.id);
-      }
+      for (let i = 0; i < PER_NAMESPACE; i++) targets.push([`bench-${ns}`, `svc-${i}`]);
     }
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < targets.length) {
+          const [namespace, name] = targets[next++];
+          const release = await service.create(
+            entity(namespace, name),
+            {
+              image: `registry.bench/${name}:2.0.0`,
+              strategy: 'canary',
+              steps: [
+                { weight: 5, pause: { seconds: 60 } },
+                { weight: 10 },
+                { weight: 20 },
+                { weight: 50 },
+                { weight: 100 },
+              ],
+            },
+            { ref: 'user:default/bench' },
+          );
+          ids.push(release.id);
+        }
+      }),
+    );
     process.stdout.write(`  created in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     sim.clock.advance(15_000); // canary pods ready
     for (let i = 0; i < 3; i++) {
@@ -185,7 +193,7 @@ async function main() {
       `Steady tick, ${ids.length} active releases: p50 ${fmt(s.p50)}, max ${fmt(s.max)} (10 ticks)\n`,
     );
 
-    sim.clock.advance(3600_000); // every timed pause ends
+    sim.clock.advance(60_000); // every timed pause ends
     const busy = await controller.tick();
     process.stdout.write(
       `Busy tick, every release advances: ${busy.changed} changed, ${busy.errors} errors, ${fmt(busy.durationMs)}\n`,

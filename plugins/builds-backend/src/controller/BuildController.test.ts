@@ -321,14 +321,15 @@ describe('BuildController against the simulator', () => {
         await expect(
           batch.createNamespacedJob({ namespace: NS, body: job.toJSON() as any, dryRun: 'All' }),
         ).resolves.toMatchObject({ metadata: { name: attempt.jobName } });
-        if (configMap) {
-          await expect(
-            h.sim
+        // A ConfigMap exactly when the Dockerfile is generated or custom.
+        expect(Boolean(configMap)).toBe(Boolean(spec.dockerfile));
+        const accepted = configMap
+          ? await h.sim
               .kubeConfig()
               .makeApiClient(CoreV1Api)
-              .createNamespacedConfigMap({ namespace: NS, body: configMap.toJSON() as any, dryRun: 'All' }),
-          ).resolves.toBeDefined();
-        }
+              .createNamespacedConfigMap({ namespace: NS, body: configMap.toJSON() as any, dryRun: 'All' })
+          : undefined;
+        expect(accepted?.metadata?.name).toBe(configMap ? attempt.jobName : undefined);
       }
     }
   });

@@ -128,7 +128,7 @@ export class BuildController {
   }
 
   async reconcile(buildId: string): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped) return undefined;
     const running = this.inFlight.get(buildId);
     if (running) {
       this.again.add(buildId);
@@ -608,17 +608,19 @@ export class BuildController {
           skipScan: true,
           createdAt: Date.now(),
         };
-        const steps = (patch.steps ?? build.steps).map(s =>
-          s.name === 'scan'
-            ? {
-                ...s,
-                status: 'succeeded' as const,
-                message: `${ruleIds.length} blocking finding(s) waived by ${waiver.approvedBy ?? 'a team lead'} (waiver ${waiver.id})`,
-              }
-            : s.name === 'clone' || s.name === 'build'
-            ? { name: s.name, status: 'queued' as const }
-            : s,
-        );
+        const steps = (patch.steps ?? build.steps).map((s): BuildStep => {
+          if (s.name === 'scan') {
+            return {
+              ...s,
+              status: 'succeeded',
+              message: `${ruleIds.length} blocking finding(s) waived by ${
+                waiver.approvedBy ?? 'a team lead'
+              } (waiver ${waiver.id})`,
+            };
+          }
+          // clone and build run again in the continuation Job
+          return { name: s.name, status: 'queued' };
+        });
         const updated = await this.update(build, {
           ...patch,
           startedAt,

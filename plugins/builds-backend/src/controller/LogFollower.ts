@@ -44,14 +44,15 @@ const sleep = (ms: number, signal: AbortSignal) =>
       reject(new Aborted());
       return;
     }
-    const timer = setTimeout(() => {
+    let timer: NodeJS.Timeout | undefined = undefined;
+    function onAbort() {
+      clearTimeout(timer);
+      reject(new Aborted());
+    }
+    timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Aborted());
-    };
     signal.addEventListener('abort', onAbort, { once: true });
   });
 

@@ -368,7 +368,7 @@ export function ScanFindings(props: {
                 <TableCell>Rule</TableCell>
                 <TableCell>Message</TableCell>
                 <TableCell>Location</TableCell>
-                <TableCell>Waiver</TableCell>
+                <TableCell style={{ whiteSpace: 'nowrap' }}>Waiver</TableCell>
               </TableRow>
             </TableHead>
             <TableBody>
@@ -421,7 +421,9 @@ export function ScanFindings(props: {
                 const own = props.currentUserRef === w.requestedBy;
                 return (
                   <TableRow key={w.id}>
-                    <TableCell>{w.status}</TableCell>
+                    <TableCell style={{ whiteSpace: 'nowrap' }}>
+                      {w.status}
+                    </TableCell>
                     <TableCell style={{ fontFamily: 'monospace' }}>
                       {w.ruleIds.join(', ')}
                     </TableCell>

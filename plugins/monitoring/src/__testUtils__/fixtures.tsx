@@ -17,6 +17,7 @@ import {
   Panel,
   Series,
 } from '@fincloud/plugin-monitoring-common';
+import { SWRConfig } from 'swr';
 import { monitoringApiRef, MonitoringClient } from '../api';
 
 export const base = 'http://example.com/api/monitoring';
@@ -184,11 +185,16 @@ export async function renderWithApis(
       }),
     ],
   ];
+  // usePermission caches answers in SWR: a fresh cache per render, so one
+  // test's role never leaks into the next.
+  const swrCache = new Map();
   const rendered = await renderInTestApp(
     <TestApiProvider apis={apis as any}>
-      <EntityProvider entity={options.entity ?? paymentGateway}>
-        {element}
-      </EntityProvider>
+      <SWRConfig value={{ provider: () => swrCache }}>
+        <EntityProvider entity={options.entity ?? paymentGateway}>
+          {element}
+        </EntityProvider>
+      </SWRConfig>
     </TestApiProvider>,
     {
       mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
@@ -200,7 +206,11 @@ export async function renderWithApis(
 
 /** What each sample role holds on payment-gateway (team-payments). */
 export const ROLES = {
-  developer: ['monitoring.read', 'monitoring.silence', 'monitoring.rules.write'],
+  developer: [
+    'monitoring.read',
+    'monitoring.silence',
+    'monitoring.rules.write',
+  ],
   platform: [
     'monitoring.read',
     'monitoring.silence',

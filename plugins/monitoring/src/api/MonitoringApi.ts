@@ -47,7 +47,10 @@ export interface MonitoringApi {
   /** Expires the silence now. */
   expireSilence(silenceId: string, entityRef: string): Promise<void>;
   getRules(entityRef: string): Promise<AlertRuleSpec[]>;
-  previewRule(entityRef: string, rule: AlertRuleSpec): Promise<AlertRulePreview>;
+  previewRule(
+    entityRef: string,
+    rule: AlertRuleSpec,
+  ): Promise<AlertRulePreview>;
   /** Creates or replaces the rule of that name. */
   saveRule(entityRef: string, rule: AlertRuleSpec): Promise<AlertRuleSpec>;
   deleteRule(entityRef: string, name: string): Promise<void>;

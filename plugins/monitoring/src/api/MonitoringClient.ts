@@ -13,7 +13,11 @@ import {
   NoiseWindow,
   Silence,
 } from '@fincloud/plugin-monitoring-common';
-import { AlertCenterQuery, DashboardQuery, MonitoringApi } from './MonitoringApi';
+import {
+  AlertCenterQuery,
+  DashboardQuery,
+  MonitoringApi,
+} from './MonitoringApi';
 
 type Query = Record<string, string | number | undefined>;
 

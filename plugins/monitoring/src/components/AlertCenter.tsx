@@ -205,6 +205,7 @@ function FiringAlerts() {
         <TextField
           size="small"
           variant="outlined"
+          id="monitoring-alert-search"
           label="Search"
           placeholder="alert, service, label"
           value={text}
@@ -215,7 +216,12 @@ function FiringAlerts() {
         <Typography variant="body2" color="textSecondary" aria-live="polite">
           {groups ? `${total} alert${total === 1 ? '' : 's'}` : ''}
         </Typography>
-        <IconButton aria-label="Refresh" onClick={load} disabled={busy} size="small">
+        <IconButton
+          aria-label="Refresh"
+          onClick={load}
+          disabled={busy}
+          size="small"
+        >
           <RefreshIcon />
         </IconButton>
       </div>
@@ -223,7 +229,8 @@ function FiringAlerts() {
       {!groups && !error && <Progress />}
       {groups && groups.length === 0 && (
         <Typography variant="body1" color="textSecondary">
-          Nothing is firing{severity.length || q ? ' that matches the filters' : ''}.
+          Nothing is firing
+          {severity.length || q ? ' that matches the filters' : ''}.
         </Typography>
       )}
       {groups?.map(group => (
@@ -232,7 +239,9 @@ function FiringAlerts() {
           variant="outlined"
           className={classes.group}
           component="section"
-          aria-label={`${groupTitle(groupBy, group.key)} (${group.alerts.length})`}
+          aria-label={`${groupTitle(groupBy, group.key)} (${
+            group.alerts.length
+          })`}
         >
           <Typography variant="h6" component="h2" gutterBottom>
             {groupTitle(groupBy, group.key)}{' '}
@@ -326,7 +335,9 @@ function NoiseView() {
           exclusive
           value={window}
           aria-label="Window"
-          onChange={(_e, value: NoiseWindow | null) => value && setWindow(value)}
+          onChange={(_e, value: NoiseWindow | null) =>
+            value && setWindow(value)
+          }
         >
           {NOISE_WINDOWS.map(w => (
             <ToggleButton key={w} value={w} aria-label={`Last ${w}`}>
@@ -335,12 +346,19 @@ function NoiseView() {
           ))}
         </ToggleButtonGroup>
       </Box>
-      {error && <ResponseErrorPanel error={error} title="Noise report unavailable" />}
+      {error && (
+        <ResponseErrorPanel error={error} title="Noise report unavailable" />
+      )}
       {!report && !error && <Progress />}
       {report && (
         <Grid container spacing={3}>
           <Grid item xs={12} md={6}>
-            <Paper variant="outlined" style={{ padding: 16 }} component="section" aria-label="Top firing rules">
+            <Paper
+              variant="outlined"
+              style={{ padding: 16 }}
+              component="section"
+              aria-label="Top firing rules"
+            >
               <Typography variant="h6" component="h2" gutterBottom>
                 Top firing rules
               </Typography>
@@ -373,7 +391,12 @@ function NoiseView() {
             </Paper>
           </Grid>
           <Grid item xs={12} md={6}>
-            <Paper variant="outlined" style={{ padding: 16 }} component="section" aria-label="Flapping alerts">
+            <Paper
+              variant="outlined"
+              style={{ padding: 16 }}
+              component="section"
+              aria-label="Flapping alerts"
+            >
               <Typography variant="h6" component="h2" gutterBottom>
                 Flapping alerts
               </Typography>
@@ -420,7 +443,8 @@ function NoiseView() {
 export function AlertCenter() {
   const noise = usePermission({ permission: monitoringNoiseReadPermission });
   const [params, setParams] = useSearchParams();
-  const view = params.get('view') === 'noise' && noise.allowed ? 'noise' : 'firing';
+  const view =
+    params.get('view') === 'noise' && noise.allowed ? 'noise' : 'firing';
   return (
     <>
       {noise.allowed && (

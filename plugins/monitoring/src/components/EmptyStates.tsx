@@ -17,7 +17,10 @@ const PROMETHEUS_CONFIG = `fincloud:
 export function MissingMonitoringAnnotations() {
   return (
     <MissingAnnotationEmptyState
-      annotation={[FINCLOUD_ANNOTATIONS.cluster, FINCLOUD_ANNOTATIONS.namespace]}
+      annotation={[
+        FINCLOUD_ANNOTATIONS.cluster,
+        FINCLOUD_ANNOTATIONS.namespace,
+      ]}
     />
   );
 }
@@ -41,7 +44,13 @@ export function NoPrometheusState(props: { message: string }) {
           </Typography>
         </>
       }
-      action={<CodeSnippet language="yaml" text={PROMETHEUS_CONFIG} showCopyCodeButton />}
+      action={
+        <CodeSnippet
+          language="yaml"
+          text={PROMETHEUS_CONFIG}
+          showCopyCodeButton
+        />
+      }
     />
   );
 }

@@ -29,7 +29,12 @@ interface Backend {
 
 /** The backend as a test shapes it; records what the UI asked. */
 function backend(state: Backend) {
-  const calls: Array<{ method: string; path: string; query?: any; body?: any }> = [];
+  const calls: Array<{
+    method: string;
+    path: string;
+    query?: any;
+    body?: any;
+  }> = [];
   server.use(
     http.get(`${PG_PATH}/dashboard`, ({ request }) => {
       const query = Object.fromEntries(new URL(request.url).searchParams);
@@ -74,7 +79,9 @@ describe('EntityMonitoringContent', () => {
 
     const rate = await screen.findByRole('region', { name: 'Request rate' });
     expect(
-      within(rate).getByRole('status', { name: 'Request rate now: 20.4 req/s' }),
+      within(rate).getByRole('status', {
+        name: 'Request rate now: 20.4 req/s',
+      }),
     ).toBeInTheDocument();
     expect(
       within(panelRegion('Error ratio (5xx)')).getByRole('status', {
@@ -137,7 +144,11 @@ describe('EntityMonitoringContent', () => {
             status: 'succeeded',
             link: '/catalog/default/component/payment-gateway/releases',
           },
-          { at: FROM + 40 * 60_000, kind: 'build', label: 'build-trigger 2.8.0' },
+          {
+            at: FROM + 40 * 60_000,
+            kind: 'build',
+            label: 'build-trigger 2.8.0',
+          },
           // outside the range: not drawn
           { at: FROM - 60_000, kind: 'build', label: 'build-trigger 2.7.0' },
         ],
@@ -152,7 +163,9 @@ describe('EntityMonitoringContent', () => {
     });
     expect(release).toHaveAttribute('data-marker-kind', 'release');
     expect(
-      within(rate).getByRole('img', { name: /^Build: build-trigger 2\.8\.0, / }),
+      within(rate).getByRole('img', {
+        name: /^Build: build-trigger 2\.8\.0, /,
+      }),
     ).toBeInTheDocument();
     expect(
       within(rate).queryByRole('img', { name: /2\.7\.0/ }),
@@ -165,8 +178,12 @@ describe('EntityMonitoringContent', () => {
     );
     const deploys = screen.getByRole('list', { name: 'Deploys' });
     expect(within(deploys).getAllByRole('listitem')).toHaveLength(2);
-    expect(deploys).toHaveTextContent('release · release-promote 2.8.0 · succeeded');
-    expect(within(deploys).getByRole('link', { name: 'details' })).toHaveAttribute(
+    expect(deploys).toHaveTextContent(
+      'release · release-promote 2.8.0 · succeeded',
+    );
+    expect(
+      within(deploys).getByRole('link', { name: 'details' }),
+    ).toHaveAttribute(
       'href',
       '/catalog/default/component/payment-gateway/releases',
     );
@@ -209,8 +226,12 @@ describe('EntityMonitoringContent', () => {
     const legend = await within(errors).findByRole('list', {
       name: 'Error ratio (5xx) series',
     });
-    expect(within(legend).getByRole('button', { name: 'v1: 0.2 %' })).toBeInTheDocument();
-    expect(within(legend).getByRole('button', { name: 'v2: 7.5 %' })).toBeInTheDocument();
+    expect(
+      within(legend).getByRole('button', { name: 'v1: 0.2 %' }),
+    ).toBeInTheDocument();
+    expect(
+      within(legend).getByRole('button', { name: 'v2: 7.5 %' }),
+    ).toBeInTheDocument();
     await waitFor(() =>
       expect(errors.querySelectorAll('.recharts-line')).toHaveLength(2),
     );
@@ -220,18 +241,24 @@ describe('EntityMonitoringContent', () => {
       target: { value: 'v2' },
     });
     await waitFor(() =>
-      expect(calls.filter(c => c.path === 'dashboard').at(-1)?.query.version).toBe('v2'),
+      expect(
+        calls.filter(c => c.path === 'dashboard').at(-1)?.query.version,
+      ).toBe('v2'),
     );
   });
 
   it('asks for the range the user picks', async () => {
     const calls = backend({});
-    await renderWithApis(<EntityMonitoringContent />, { allowed: ROLES.reader });
+    await renderWithApis(<EntityMonitoringContent />, {
+      allowed: ROLES.reader,
+    });
     await screen.findByRole('region', { name: 'Request rate' });
     fireEvent.click(screen.getByRole('button', { name: 'Last 6h' }));
     await waitFor(() => {
       const last = calls.filter(c => c.path === 'dashboard').at(-1)!;
-      expect(Number(last.query.to) - Number(last.query.from)).toBe(6 * 3600_000);
+      expect(Number(last.query.to) - Number(last.query.from)).toBe(
+        6 * 3600_000,
+      );
     });
     expect(screen.getByRole('button', { name: 'Last 6h' })).toHaveAttribute(
       'aria-pressed',
@@ -250,7 +277,9 @@ describe('EntityMonitoringContent', () => {
     await renderWithApis(<EntityMonitoringContent />, {
       allowed: ROLES.reader,
     });
-    const row = await screen.findByRole('row', { name: 'HighErrorRatio firing' });
+    const row = await screen.findByRole('row', {
+      name: 'HighErrorRatio firing',
+    });
     expect(within(row).getByText('Firing')).toBeInTheDocument();
     expect(within(row).getByText('critical')).toBeInTheDocument();
     expect(within(row).getByText('5 min')).toBeInTheDocument();
@@ -261,7 +290,7 @@ describe('EntityMonitoringContent', () => {
     expect(screen.getByText('Alerts (1 firing)')).toBeInTheDocument();
   });
 
-  it("lets the owning team silence an alert for a while with a comment, which the dialog insists on", async () => {
+  it('lets the owning team silence an alert for a while with a comment, which the dialog insists on', async () => {
     const state: Backend = { dashboard: dashboard({ alerts: [alert()] }) };
     backend(state);
     let created: any;
@@ -269,14 +298,26 @@ describe('EntityMonitoringContent', () => {
       http.post(`${PG_PATH}/silences`, async ({ request }) => {
         created = await request.json();
         state.dashboard = dashboard({
-          alerts: [alert({ state: 'suppressed', silencedBy: ['4f6c1e9a-silence'] })],
+          alerts: [
+            alert({ state: 'suppressed', silencedBy: ['4f6c1e9a-silence'] }),
+          ],
         });
         state.silences = [
           {
             id: '4f6c1e9a-silence',
             matchers: [
-              { name: 'alertname', value: 'HighErrorRatio', isRegex: false, isEqual: true },
-              { name: 'namespace', value: 'payments', isRegex: false, isEqual: true },
+              {
+                name: 'alertname',
+                value: 'HighErrorRatio',
+                isRegex: false,
+                isEqual: true,
+              },
+              {
+                name: 'namespace',
+                value: 'payments',
+                isRegex: false,
+                isEqual: true,
+              },
             ],
             startsAt: new Date().toISOString(),
             endsAt: new Date(Date.now() + 4 * 3600_000).toISOString(),
@@ -321,15 +362,21 @@ describe('EntityMonitoringContent', () => {
       await screen.findByText(/^HighErrorRatio silenced until /),
     ).toBeInTheDocument();
     // Re-read: the alert shows as silenced, the silence is listed with an Expire action.
-    const row = await screen.findByRole('row', { name: 'HighErrorRatio suppressed' });
+    const row = await screen.findByRole('row', {
+      name: 'HighErrorRatio suppressed',
+    });
     expect(within(row).getByText('Silenced')).toBeInTheDocument();
-    expect(within(row).getByText('silenced by 4f6c1e9a-silence')).toBeInTheDocument();
+    expect(
+      within(row).getByText('silenced by 4f6c1e9a-silence'),
+    ).toBeInTheDocument();
     const silences = await screen.findByRole('table', { name: 'Silences' });
     expect(silences).toHaveTextContent('INC-1234 card processor outage');
     expect(silences).toHaveTextContent('pete');
     expect(silences).toHaveTextContent('alertname=HighErrorRatio');
     expect(
-      within(silences).getByRole('button', { name: 'Expire silence 4f6c1e9a-silence' }),
+      within(silences).getByRole('button', {
+        name: 'Expire silence 4f6c1e9a-silence',
+      }),
     ).toBeInTheDocument();
   });
 
@@ -361,7 +408,9 @@ describe('EntityMonitoringContent', () => {
     });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Silence' }));
     expect(
-      await within(dialog).findByText(/has no alert 0123456789abcdef \(it may have resolved\)/),
+      await within(dialog).findByText(
+        /has no alert 0123456789abcdef \(it may have resolved\)/,
+      ),
     ).toBeInTheDocument();
     expect(screen.getByRole('dialog')).toBeInTheDocument();
   });
@@ -369,7 +418,9 @@ describe('EntityMonitoringContent', () => {
   it('expires a silence after confirmation', async () => {
     const silence = {
       id: 'abcd1234-5678',
-      matchers: [{ name: 'namespace', value: 'payments', isRegex: false, isEqual: true }],
+      matchers: [
+        { name: 'namespace', value: 'payments', isRegex: false, isEqual: true },
+      ],
       startsAt: new Date().toISOString(),
       endsAt: new Date(Date.now() + 3600_000).toISOString(),
       createdBy: 'user:default/paula',
@@ -383,15 +434,23 @@ describe('EntityMonitoringContent', () => {
       http.delete(`${base}/silences/:id`, ({ request, params }) => {
         expect(params.id).toBe('abcd1234-5678');
         expired = new URL(request.url).searchParams;
-        state.silences = [{ ...silence, status: 'expired', endsAt: new Date().toISOString() }];
+        state.silences = [
+          { ...silence, status: 'expired', endsAt: new Date().toISOString() },
+        ];
         return new HttpResponse(null, { status: 204 });
       }),
     );
-    await renderWithApis(<EntityMonitoringContent />, { allowed: ROLES.developer });
+    await renderWithApis(<EntityMonitoringContent />, {
+      allowed: ROLES.developer,
+    });
     fireEvent.click(
-      await screen.findByRole('button', { name: 'Expire silence abcd1234-5678' }),
+      await screen.findByRole('button', {
+        name: 'Expire silence abcd1234-5678',
+      }),
     );
-    const dialog = await screen.findByRole('dialog', { name: 'Expire this silence?' });
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Expire this silence?',
+    });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Expire' }));
     await waitFor(() => expect(expired?.get('entityRef')).toBe(PG));
     expect(await screen.findByText('No active silences.')).toBeInTheDocument();
@@ -412,7 +471,9 @@ describe('EntityMonitoringContent', () => {
         response: { statusCode: 404 },
       },
     });
-    await renderWithApis(<EntityMonitoringContent />, { allowed: ROLES.reader });
+    await renderWithApis(<EntityMonitoringContent />, {
+      allowed: ROLES.reader,
+    });
     expect(
       await screen.findByText('No Prometheus configured for this service'),
     ).toBeInTheDocument();
@@ -429,15 +490,20 @@ describe('EntityMonitoringContent', () => {
     const state: Backend = {
       dashboardStatus: 503,
       dashboard: {
-        error: { name: 'ServiceUnavailableError', message: 'Prometheus sim is not answering' },
+        error: {
+          name: 'ServiceUnavailableError',
+          message: 'Prometheus sim is not answering',
+        },
         response: { statusCode: 503 },
       },
     };
     backend(state);
-    await renderWithApis(<EntityMonitoringContent />, { allowed: ROLES.reader });
+    await renderWithApis(<EntityMonitoringContent />, {
+      allowed: ROLES.reader,
+    });
     expect(
-      await screen.findByText(/Prometheus sim is not answering/),
-    ).toBeInTheDocument();
+      await screen.findAllByText(/Prometheus sim is not answering/),
+    ).not.toHaveLength(0);
     state.dashboardStatus = undefined;
     state.dashboard = dashboard();
     fireEvent.click(screen.getByRole('button', { name: 'Try again' }));

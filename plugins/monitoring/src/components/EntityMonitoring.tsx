@@ -105,8 +105,15 @@ function DashboardError(props: { error: Error; onRetry: () => void }) {
   }
   return (
     <>
-      <ResponseErrorPanel error={props.error} title="Monitoring is unavailable" />
-      <Button onClick={props.onRetry} variant="outlined" style={{ marginTop: 8 }}>
+      <ResponseErrorPanel
+        error={props.error}
+        title="Monitoring is unavailable"
+      />
+      <Button
+        onClick={props.onRetry}
+        variant="outlined"
+        style={{ marginTop: 8 }}
+      >
         Try again
       </Button>
     </>

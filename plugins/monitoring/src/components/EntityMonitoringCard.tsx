@@ -101,10 +101,20 @@ function GoldenSignals(props: { entityRef: string }) {
           const value = currentValue(panel);
           const level = thresholdLevel(panel, value);
           const name = SIGNAL_NAMES[panel.id] ?? panel.title;
-          const text = panel.error ? 'query failed' : formatValue(value, panel.unit);
+          const text = panel.error
+            ? 'query failed'
+            : formatValue(value, panel.unit);
           return (
-            <li key={panel.id} className={classes.tile} aria-label={`${name}: ${text}`}>
-              <Typography variant="caption" color="textSecondary" component="div">
+            <li
+              key={panel.id}
+              className={classes.tile}
+              aria-label={`${name}: ${text}`}
+            >
+              <Typography
+                variant="caption"
+                color="textSecondary"
+                component="div"
+              >
                 {name}
               </Typography>
               <Typography

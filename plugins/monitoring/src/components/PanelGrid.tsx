@@ -42,7 +42,8 @@ const useStyles = makeStyles(theme => ({
     gap: theme.spacing(1),
     padding: theme.spacing(2),
     color: theme.palette.error.main,
-    background: theme.palette.type === 'dark' ? 'rgba(244,67,54,0.08)' : '#fdecea',
+    background:
+      theme.palette.type === 'dark' ? 'rgba(244,67,54,0.08)' : '#fdecea',
     borderRadius: theme.shape.borderRadius,
     wordBreak: 'break-word',
   },

@@ -167,7 +167,9 @@ export function RuleEditor(props: {
     () =>
       panels.map(p => ({
         id: p.id,
-        label: `${p.title}${unitLabel(p.unit) ? ` (${unitLabel(p.unit)})` : ''}`,
+        label: `${p.title}${
+          unitLabel(p.unit) ? ` (${unitLabel(p.unit)})` : ''
+        }`,
       })),
     [panels],
   );
@@ -226,6 +228,7 @@ export function RuleEditor(props: {
         <Grid container spacing={2}>
           <Grid item xs={12} sm={6}>
             <TextField
+              id="monitoring-rule-name"
               label="Name"
               value={draft.name}
               onChange={e => set('name', e.target.value)}
@@ -241,6 +244,7 @@ export function RuleEditor(props: {
           <Grid item xs={12} sm={6}>
             <TextField
               select
+              id="monitoring-rule-metric"
               label="Metric"
               value={draft.metric}
               onChange={e => set('metric', e.target.value)}
@@ -261,6 +265,7 @@ export function RuleEditor(props: {
           <Grid item xs={4} sm={2}>
             <TextField
               select
+              id="monitoring-rule-comparison"
               label="Comparison"
               value={draft.comparison}
               onChange={e => set('comparison', e.target.value as Comparison)}
@@ -278,6 +283,7 @@ export function RuleEditor(props: {
           </Grid>
           <Grid item xs={8} sm={4}>
             <TextField
+              id="monitoring-rule-threshold"
               label="Threshold"
               value={draft.threshold}
               onChange={e => set('threshold', e.target.value)}
@@ -302,6 +308,7 @@ export function RuleEditor(props: {
           </Grid>
           <Grid item xs={6} sm={3}>
             <TextField
+              id="monitoring-rule-for"
               label="For (minutes)"
               value={draft.forMinutes}
               onChange={e => set('forMinutes', e.target.value)}
@@ -316,6 +323,7 @@ export function RuleEditor(props: {
           <Grid item xs={6} sm={3}>
             <TextField
               select
+              id="monitoring-rule-severity"
               label="Severity"
               value={draft.severity}
               onChange={e =>
@@ -335,6 +343,7 @@ export function RuleEditor(props: {
           </Grid>
           <Grid item xs={12}>
             <TextField
+              id="monitoring-rule-summary"
               label="Summary (optional)"
               value={draft.summary}
               onChange={e => set('summary', e.target.value)}

@@ -58,7 +58,12 @@ function DeleteRuleDialog(props: {
         <Button onClick={props.onClose} disabled={busy}>
           Cancel
         </Button>
-        <Button color="primary" variant="contained" onClick={go} disabled={busy}>
+        <Button
+          color="primary"
+          variant="contained"
+          onClick={go}
+          disabled={busy}
+        >
           Delete
         </Button>
       </DialogActions>
@@ -114,12 +119,18 @@ export function RulesPanel(props: {
         </Button>
       </Box>
       {notice && (
-        <MuiAlert severity="success" onClose={() => setNotice(undefined)} style={{ marginBottom: 8 }}>
+        <MuiAlert
+          severity="success"
+          onClose={() => setNotice(undefined)}
+          style={{ marginBottom: 8 }}
+        >
           {notice}
         </MuiAlert>
       )}
       {error && (
-        <MuiAlert severity="error">The rules could not be read: {error}</MuiAlert>
+        <MuiAlert severity="error">
+          The rules could not be read: {error}
+        </MuiAlert>
       )}
       {!rules && !error && <Progress />}
       {rules && rules.length === 0 && (
@@ -147,7 +158,11 @@ export function RulesPanel(props: {
                   <TableCell>{rule.name}</TableCell>
                   <TableCell>
                     {panel?.title ?? rule.metric}{' '}
-                    {conditionText(rule.comparison, rule.threshold, panel?.unit)}
+                    {conditionText(
+                      rule.comparison,
+                      rule.threshold,
+                      panel?.unit,
+                    )}
                   </TableCell>
                   <TableCell>{formatMinutes(rule.forMinutes)}</TableCell>
                   <TableCell>
@@ -158,7 +173,9 @@ export function RulesPanel(props: {
                     <Button
                       size="small"
                       onClick={() => setEditing({ rule })}
-                      aria-label={`${canWrite ? 'Edit' : 'Preview'} rule ${rule.name}`}
+                      aria-label={`${canWrite ? 'Edit' : 'Preview'} rule ${
+                        rule.name
+                      }`}
                       disabled={panels.length === 0}
                     >
                       {canWrite ? 'Edit' : 'Preview'}

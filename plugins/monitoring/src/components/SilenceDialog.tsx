@@ -47,18 +47,29 @@ export function SilenceDialog(props: {
   };
 
   return (
-    <Dialog open onClose={busy ? undefined : onClose} aria-labelledby={titleId} maxWidth="sm" fullWidth>
+    <Dialog
+      open
+      onClose={busy ? undefined : onClose}
+      aria-labelledby={titleId}
+      maxWidth="sm"
+      fullWidth
+    >
       <DialogTitle id={titleId}>Silence {alert.name}</DialogTitle>
       <DialogContent>
         <Typography variant="body2" gutterBottom>
           Alertmanager stops notifying about alerts with exactly these labels
           until{' '}
-          <strong>{formatDateTime(Date.now() + duration * 60_000)}</strong>.
-          The silence is recorded in the audit trail with your comment.
+          <strong>{formatDateTime(Date.now() + duration * 60_000)}</strong>. The
+          silence is recorded in the audit trail with your comment.
         </Typography>
-        <LabelChips labels={alert.labels} omit={[]} ariaLabel="Silenced labels" />
+        <LabelChips
+          labels={alert.labels}
+          omit={[]}
+          ariaLabel="Silenced labels"
+        />
         <TextField
           select
+          id="monitoring-silence-duration"
           label="Duration"
           value={duration}
           onChange={e => setDuration(Number(e.target.value))}
@@ -66,7 +77,6 @@ export function SilenceDialog(props: {
           fullWidth
           variant="outlined"
           SelectProps={{ native: true }}
-          inputProps={{ 'aria-label': 'Duration' }}
         >
           {SILENCE_DURATIONS.map(m => (
             <option key={m} value={m}>
@@ -75,6 +85,7 @@ export function SilenceDialog(props: {
           ))}
         </TextField>
         <TextField
+          id="monitoring-silence-comment"
           label="Comment"
           value={comment}
           onChange={e => setComment(e.target.value)}

@@ -58,12 +58,18 @@ function ExpireDialog(props: {
     }
   };
   return (
-    <Dialog open onClose={busy ? undefined : props.onClose} aria-labelledby="monitoring-expire-title">
-      <DialogTitle id="monitoring-expire-title">Expire this silence?</DialogTitle>
+    <Dialog
+      open
+      onClose={busy ? undefined : props.onClose}
+      aria-labelledby="monitoring-expire-title"
+    >
+      <DialogTitle id="monitoring-expire-title">
+        Expire this silence?
+      </DialogTitle>
       <DialogContent>
         <Typography variant="body2" gutterBottom>
-          The alerts it mutes notify again at once. “{props.silence.comment}”
-          by {formatUser(props.silence.createdBy)}.
+          The alerts it mutes notify again at once. “{props.silence.comment}” by{' '}
+          {formatUser(props.silence.createdBy)}.
         </Typography>
         {error && <MuiAlert severity="error">{error}</MuiAlert>}
       </DialogContent>
@@ -71,7 +77,12 @@ function ExpireDialog(props: {
         <Button onClick={props.onClose} disabled={busy}>
           Cancel
         </Button>
-        <Button color="primary" variant="contained" onClick={go} disabled={busy}>
+        <Button
+          color="primary"
+          variant="contained"
+          onClick={go}
+          disabled={busy}
+        >
           Expire
         </Button>
       </DialogActions>

@@ -61,6 +61,7 @@ function CustomRange(props: {
     >
       <div className={classes.custom} role="group" aria-label="Custom range">
         <TextField
+          id="monitoring-range-from"
           label="From"
           type="datetime-local"
           value={from}
@@ -70,6 +71,7 @@ function CustomRange(props: {
           size="small"
         />
         <TextField
+          id="monitoring-range-to"
           label="To"
           type="datetime-local"
           value={to}
@@ -139,7 +141,11 @@ export function Toolbar(props: {
         }}
       >
         {RANGE_PRESETS.map(p => (
-          <ToggleButton key={p.key} value={p.key} aria-label={`Last ${p.label}`}>
+          <ToggleButton
+            key={p.key}
+            value={p.key}
+            aria-label={`Last ${p.label}`}
+          >
             {p.label}
           </ToggleButton>
         ))}
@@ -172,6 +178,7 @@ export function Toolbar(props: {
           select
           size="small"
           variant="outlined"
+          id="monitoring-version"
           label="Version"
           className={classes.select}
           value={props.version ?? ''}
@@ -196,6 +203,7 @@ export function Toolbar(props: {
         select
         size="small"
         variant="outlined"
+        id="monitoring-auto-refresh"
         label="Auto refresh"
         className={classes.select}
         value={range.kind === 'absolute' ? 0 : props.refreshMs}

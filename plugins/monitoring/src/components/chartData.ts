@@ -80,9 +80,9 @@ export function toChartData(panel: Panel, versions: string[] = []): ChartData {
 
 /** The panel's value now: the sum for stat panels over several series, else per series. */
 export function currentValue(panel: Panel): number | null {
-  const latest = panel.series.map(latestValue).filter(
-    (v): v is number => v !== null,
-  );
+  const latest = panel.series
+    .map(latestValue)
+    .filter((v): v is number => v !== null);
   if (latest.length === 0) return null;
   if (latest.length === 1) return latest[0];
   return panel.kind === 'stat'

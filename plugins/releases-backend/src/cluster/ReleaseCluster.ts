@@ -304,13 +304,13 @@ export class ReleaseCluster {
       }
       await this.ensurePreview(clients, intent);
       const drName = intent.host;
-      await this.writeDestinationRule(clients, intent, drName, 'union');
+      const dr = await this.writeDestinationRule(clients, intent, drName, 'union');
       const http = await this.writeVirtualService(
         clients,
         intent,
         options.expectedHttp,
       );
-      await this.writeDestinationRule(clients, intent, drName, 'exact');
+      await this.writeDestinationRule(clients, intent, drName, 'exact', dr);
       for (const d of downs) {
         await this.ensureDeployment(clients, namespace, d, live.get(d.name));
       }
@@ -423,22 +423,26 @@ export class ReleaseCluster {
     }
   }
 
+  /** Writes the subsets (`union`: add, keep the others; `exact`: only the intent's); returns the object now in the cluster. */
   private async writeDestinationRule(
     clients: KubeClients,
     intent: ReleaseIntent,
     name: string,
     mode: 'union' | 'exact',
-  ) {
+    known?: { object: any },
+  ): Promise<{ object: any }> {
     const { namespace } = intent;
-    const current: any = await readOrUndefined(() =>
-      clients.custom.getNamespacedCustomObject({
-        group: ISTIO_GROUP,
-        version: ISTIO_VERSION,
-        namespace,
-        plural: PLURAL_DR,
-        name,
-      }),
-    );
+    const current: any = known
+      ? known.object
+      : await readOrUndefined(() =>
+          clients.custom.getNamespacedCustomObject({
+            group: ISTIO_GROUP,
+            version: ISTIO_VERSION,
+            namespace,
+            plural: PLURAL_DR,
+            name,
+          }),
+        );
     const liveSubsets: any[] = current?.spec?.subsets ?? [];
     const wanted = Object.entries(intent.subsets!).map(([subset, version]) => {
       const previous = liveSubsets.find(s => s.name === subset);
@@ -461,7 +465,7 @@ export class ReleaseCluster {
       host: intent.host,
       subsets,
     };
-    if (current && canonical(current.spec) === canonical(spec)) return;
+    if (current && canonical(current.spec) === canonical(spec)) return { object: current };
     const body = new DestinationRule({
       metadata: {
         name,
@@ -473,23 +477,26 @@ export class ReleaseCluster {
     });
     body.validate();
     if (!current) {
-      await clients.custom.createNamespacedCustomObject({
+      return {
+        object: await clients.custom.createNamespacedCustomObject({
+          group: ISTIO_GROUP,
+          version: ISTIO_VERSION,
+          namespace,
+          plural: PLURAL_DR,
+          body: body.toJSON(),
+        }),
+      };
+    }
+    return {
+      object: await clients.custom.replaceNamespacedCustomObject({
         group: ISTIO_GROUP,
         version: ISTIO_VERSION,
         namespace,
         plural: PLURAL_DR,
+        name,
         body: body.toJSON(),
-      });
-      return;
-    }
-    await clients.custom.replaceNamespacedCustomObject({
-      group: ISTIO_GROUP,
-      version: ISTIO_VERSION,
-      namespace,
-      plural: PLURAL_DR,
-      name,
-      body: body.toJSON(),
-    });
+      }),
+    };
   }
 
   private async writeVirtualService(

@@ -31,7 +31,7 @@ describe.each(databases.eachSupportedId())('DatabaseReleaseStore on %p', databas
     await store.insert(other, null);
     const stored = (await store.get(a.release.id))!;
     const back = transition(stored.record, { type: 'rollback', by: 'user:default/pete', reason: 'x' }, T0 + 5, MACHINE);
-    await store.update(a.release.id, stored.revision, back, { value: desiredState(back), changed: true });
+    await store.update(stored, back, { value: desiredState(back), changed: true });
     expect(await store.active('component:default/a')).toBeUndefined();
     await store.insert(again, desiredState(again));
     expect((await store.active('component:default/a'))!.record.release.id).toBe(again.release.id);
@@ -42,14 +42,15 @@ describe.each(databases.eachSupportedId())('DatabaseReleaseStore on %p', databas
     const first = await store.insert(r, desiredState(r));
     expect([first.revision, first.intentGeneration, first.appliedGeneration]).toEqual([1, 1, 0]);
     const promoted = transition(first.record, { type: 'promote', by: 'user:default/pete', full: false }, T0 + 1, MACHINE);
-    const second = await store.update(r.release.id, 1, promoted, { value: desiredState(promoted), changed: true });
+    const second = await store.update(first, promoted, { value: desiredState(promoted), changed: true });
     expect([second.revision, second.intentGeneration, second.record.release.revision]).toEqual([2, 2, 2]);
     // A writer that read revision 1 loses.
     await expect(
-      store.update(r.release.id, 1, promoted, { value: desiredState(promoted), changed: true }),
+      store.update(first, promoted, { value: desiredState(promoted), changed: true }),
     ).rejects.toThrow(/revision 1 is stale/);
     // Same intent: the generation stays.
-    const third = await store.update(r.release.id, 2, second.record, { value: second.intent, changed: false });
+    const third = await store.update(second, second.record, { value: second.intent, changed: false });
+    expect(await store.get(r.release.id)).toEqual(third);
     expect([third.revision, third.intentGeneration]).toEqual([3, 2]);
   });
 
@@ -61,9 +62,13 @@ describe.each(databases.eachSupportedId())('DatabaseReleaseStore on %p', databas
     expect(await store.claim(id, 'b', T0 + 1, 30_000)).toBe(false);
     expect(await store.markApplied(id, 'b', { generation: 1, reapply: 0, at: T0 })).toBe(false);
     expect(await store.markApplied(id, 'a', { generation: 1, reapply: 0, at: T0 })).toBe(true);
-    expect((await store.get(id))!.appliedGeneration).toBe(1);
+    expect((await store.get(id))!).toMatchObject({ appliedGeneration: 1, claimedBy: null });
+    expect(await store.claim(id, 'b', T0 + 2, 30_000)).toBe(true);
     // A lease that ran out (its holder died) can be taken over.
-    expect(await store.claim(id, 'b', T0 + 30_001, 30_000)).toBe(true);
+    expect(await store.claim(id, 'c', T0 + 30_001, 30_000)).toBe(false);
+    expect(await store.claim(id, 'c', T0 + 30_003, 30_000)).toBe(true);
+    await store.unclaim(id, 'c');
+    expect(await store.claim(id, 'b', T0 + 30_004, 30_000)).toBe(true);
     await store.unclaim(id, 'b');
     expect((await store.get(id))!.claimedBy).toBeNull();
   });

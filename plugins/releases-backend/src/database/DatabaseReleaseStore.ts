@@ -211,11 +211,12 @@ export class DatabaseReleaseStore implements ReleaseStore {
   }
 
   async update(
-    id: string,
-    expectedRevision: number,
+    previous: StoredRelease,
     record: ReleaseRecord,
     intent: { value: ReleaseIntent | null; changed: boolean },
   ): Promise<StoredRelease> {
+    const id = previous.record.release.id;
+    const expectedRevision = previous.revision;
     const revision = expectedRevision + 1;
     const { release } = record;
     const patch: Partial<ReleaseRow> = {
@@ -241,7 +242,16 @@ export class DatabaseReleaseStore implements ReleaseStore {
         `release ${id} was changed by someone else meanwhile (revision ${expectedRevision} is stale); reload and try again`,
       );
     }
-    return (await this.get(id))!;
+    // What was written, without reading it back. The apply columns may have
+    // moved meanwhile (a lease holder); whoever applies reads them fresh.
+    return {
+      ...previous,
+      record: { ...record, release: { ...release, revision } },
+      revision,
+      ...(intent.changed
+        ? { intent: intent.value, intentGeneration: previous.intentGeneration + 1 }
+        : {}),
+    };
   }
 
   async claim(id: string, owner: string, now: number, leaseMs: number) {
@@ -269,6 +279,9 @@ export class DatabaseReleaseStore implements ReleaseStore {
       .update({
         applied_generation: applied.generation,
         applied: JSON.stringify(applied),
+        // The lease ends with the apply it covered.
+        claimed_by: null,
+        claimed_until: null,
       });
     return updated === 1;
   }

@@ -143,12 +143,7 @@ export class ReleaseEngine {
         : undefined;
     let written: StoredRelease;
     try {
-      written = await this.store.update(
-        stored.record.release.id,
-        stored.revision,
-        next,
-        { value: intent, changed },
-      );
+      written = await this.store.update(stored, next, { value: intent, changed });
     } catch (error) {
       await event?.fail({ error: error as Error });
       throw error;
@@ -231,6 +226,7 @@ export class ReleaseEngine {
       return stored; // another backend is applying it
     }
     let crashed = false;
+    let leased = true;
     try {
       const s = (await this.store.get(id))!;
       if (!pending(s)) return s;
@@ -257,32 +253,41 @@ export class ReleaseEngine {
         return s;
       }
       await this.options.hooks?.afterApply?.(s);
-      await this.store.markApplied(id, owner, {
+      leased = !(await this.store.markApplied(id, owner, {
         generation: s.intentGeneration,
         reapply: intent.reapply,
         ...(result.http ?? s.applied?.http
           ? { http: result.http ?? s.applied?.http }
           : {}),
         at: this.clock(),
-      });
-      return await this.mutate(id, fresh => {
-        let record = fresh.record;
-        const weights = intentWeights(record);
+      }));
+      // The traffic bar follows what the cluster now routes.
+      const settled = (record: ReleaseRecord) => {
+        let next = record;
+        const weights = intentWeights(next);
         if (
-          weights.canary !== record.release.weights.canary ||
-          weights.stable !== record.release.weights.stable
+          weights.canary !== next.release.weights.canary ||
+          weights.stable !== next.release.weights.stable
         ) {
-          record = transition(record, { type: 'weights', weights }, this.clock(), this.machine);
+          next = transition(next, { type: 'weights', weights }, this.clock(), this.machine);
         }
-        if (record.internal.applyFailures > 0) {
-          record = JSON.parse(JSON.stringify(record));
-          record.internal.applyFailures = 0;
-          delete record.internal.lastApplyError;
+        if (next.internal.applyFailures > 0) {
+          next = JSON.parse(JSON.stringify(next));
+          next.internal.applyFailures = 0;
+          delete next.internal.lastApplyError;
         }
-        return record;
-      });
+        return next;
+      };
+      const next = settled(s.record);
+      if (sameRecord(next, s.record)) return s;
+      try {
+        return await this.commit(s, next, 'controller');
+      } catch (error) {
+        if (!isStale(error)) throw error;
+        return await this.mutate(id, fresh => settled(fresh.record));
+      }
     } finally {
-      if (!crashed) await this.store.unclaim(id, owner);
+      if (!crashed && leased) await this.store.unclaim(id, owner);
     }
   }
 

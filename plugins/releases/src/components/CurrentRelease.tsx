@@ -24,7 +24,6 @@ export function CurrentRelease(props: {
   release: Release;
   permissions: ReleasePermissions;
   userRef?: string;
-  live: boolean;
   actions: ReleaseActions & {
     approve: (reason: string) => Promise<unknown>;
     reject: (reason: string) => Promise<unknown>;
@@ -49,7 +48,6 @@ export function CurrentRelease(props: {
             requested by {formatUser(release.requestedBy)} ·{' '}
             {formatTime(release.createdAt)} · running {releaseDuration(release)}
           </span>
-          <span>{props.live ? 'live' : 'refreshing every few seconds'}</span>
         </Box>
       }
     >

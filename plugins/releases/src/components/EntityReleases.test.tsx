@@ -85,7 +85,7 @@ describe('EntityReleasesContent', () => {
       within(plan).getByRole('listitem', { current: 'step' }),
     ).toHaveAccessibleName('Step 2: 20 % — current');
     expect(
-      screen.getByText(/Live: traffic and state update/),
+      screen.getByText(/Live: changes arrive through signals/),
     ).toBeInTheDocument();
     expect(signals.channels()).toEqual([CHANNEL]);
 
@@ -125,9 +125,7 @@ describe('EntityReleasesContent', () => {
       allowed: ROLES.developer,
     });
     await screen.findByRole('group', { name: /Traffic split/ });
-    expect(
-      screen.getByText('Refreshing every few seconds.'),
-    ).toBeInTheDocument();
+    expect(screen.getByText(/Refreshing every 3 s/)).toBeInTheDocument();
     state.current = release({
       weights: { stable: 95, canary: 5 },
       revision: 9,

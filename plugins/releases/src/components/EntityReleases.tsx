@@ -93,8 +93,8 @@ function ReleasesView(props: { entityRef: string }) {
         <Box display="flex" alignItems="center" justifyContent="space-between">
           <Typography variant="body2" color="textSecondary">
             {live.live
-              ? 'Live: traffic and state update as the release moves.'
-              : 'Refreshing every few seconds.'}
+              ? 'Live: changes arrive through signals as the release moves, and are re-checked every 15 s.'
+              : 'Refreshing every 3 s (signals are not available in this portal).'}
           </Typography>
           {permissions.create && (
             <Button
@@ -137,7 +137,6 @@ function ReleasesView(props: { entityRef: string }) {
             release={release}
             permissions={permissions}
             userRef={userRef}
-            live={live.live}
             actions={actions}
           />
         )}

@@ -284,6 +284,28 @@ describe('the Traffic policy sub-view', () => {
     );
   });
 
+  it('never lets a lead approve their own proposal (four-eyes)', async () => {
+    backend([
+      proposal({
+        id: 'tp-2',
+        state: 'awaiting-approval',
+        requestedBy: 'user:default/paula',
+        approvals: [],
+        appliedAt: undefined,
+      }),
+    ]);
+    await openPolicyTab(ROLES.lead, 'user:default/paula');
+    const table = screen.getByRole('table', {
+      name: 'Traffic policy proposals',
+    });
+    expect(
+      within(table).queryByRole('button', { name: 'Approve' }),
+    ).not.toBeInTheDocument();
+    expect(table).toHaveTextContent(
+      'You requested this change, so another team lead must approve it (four-eyes).',
+    );
+  });
+
   it('lets a developer revert the policy in force, and shows a reader no write control', async () => {
     const seen = backend();
     await openPolicyTab(ROLES.developer);

@@ -133,8 +133,8 @@ export function LiveTerminal(props: {
           }
           if (!shell) {
             write(
-              `${DIM}Restricted session ${next.sessionId} on ${target.pod} (${target.container}). ` +
-                `One allowed command per line; see "What you can run".${RESET}\r\n`,
+              `${DIM}Restricted session ${next.sessionId}: one allowed command per line ` +
+                `(see "What you can run"), each one audited.${RESET}\r\n`,
             );
             for (const event of editor.current!.start()) {
               if (event.type === 'line') conn.sendLine(event.line);

@@ -76,7 +76,8 @@ export function PolicyHintPanel(props: { entityRef: string }) {
                     <Box
                       component="code"
                       fontFamily="monospace"
-                      style={{ overflowWrap: 'anywhere' }}
+                      display="block"
+                      style={{ overflowWrap: 'anywhere', whiteSpace: 'normal' }}
                     >
                       {item.command}
                       {item.args ? ` ${item.args}` : ''}

@@ -68,9 +68,17 @@ function MarkerFlag(props: {
   const color = MARKER_COLORS[props.marker.kind];
   return (
     <Tooltip title={text} placement="top" arrow>
-      <g role="img" aria-label={text} tabIndex={0} data-marker-kind={props.marker.kind}>
+      <g
+        role="img"
+        aria-label={text}
+        tabIndex={0}
+        data-marker-kind={props.marker.kind}
+      >
         <title>{text}</title>
-        <path d={`M${x - 5},${y} L${x + 5},${y} L${x},${y + 7} Z`} fill={color} />
+        <path
+          d={`M${x - 5},${y} L${x + 5},${y} L${x},${y + 7} Z`}
+          fill={color}
+        />
         <rect x={x - 6} y={y} width={12} height={12} fill="transparent" />
       </g>
     </Tooltip>
@@ -233,7 +241,12 @@ export function Sparkline(props: {
   const [ref, width] = useWidth<HTMLDivElement>(160);
   const top = yMax(panel, data);
   return (
-    <div ref={ref} role="img" aria-label={props.label} style={{ width: '100%' }}>
+    <div
+      ref={ref}
+      role="img"
+      aria-label={props.label}
+      style={{ width: '100%' }}
+    >
       <ComposedChart
         width={width}
         height={height}

@@ -34,8 +34,8 @@ export function XtermScreen(props: TerminalScreenProps) {
       fontFamily: 'Menlo, "DejaVu Sans Mono", Consolas, monospace',
       fontSize: 13,
       scrollback: 5000,
-      cols: fixedSize?.cols,
-      rows: fixedSize?.rows,
+      // xterm.js refuses an explicit `undefined` size.
+      ...(fixedSize ? { cols: fixedSize.cols, rows: fixedSize.rows } : {}),
       theme: { background: '#1e1e1e' },
     });
     const fit = new FitAddon();

@@ -1,0 +1,34 @@
+const { chromium } = require('playwright-core');
+(async () => {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+  const page = await browser.newPage();
+  const frames = [];
+  page.on('websocket', ws => {
+    console.log('WS', ws.url());
+    ws.on('framereceived', ({ payload }) => frames.push(String(payload)));
+    ws.on('framesent', ({ payload }) => console.log('SENT', String(payload).slice(0, 200)));
+  });
+  const base = 'http://localhost:7062';
+  await page.goto(base + '/');
+  await page.getByRole('button', { name: 'Sign in as pete' }).click();
+  await page.getByRole('heading', { name: 'Fincloud Bank Catalog' }).waitFor();
+  await page.goto(base + '/catalog/default/component/payment-gateway/releases');
+  await page.getByText('No release running').waitFor({ timeout: 60000 });
+  const signIn = await fetch(base + '/api/auth/fincloud-dev/refresh', { headers: { 'x-fincloud-dev-user': 'pete' } });
+  const token = (await signIn.json()).backstageIdentity.token;
+  const h = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const created = await fetch(base + '/api/releases/entities/component/default/payment-gateway/releases', { method: 'POST', headers: h, body: JSON.stringify({ image: 'registry.fincloud.example/payments/payment-gateway:2.8.1', strategy: 'canary' }) });
+  const release = await created.json();
+  console.log('created', created.status, release.id, release.state);
+  const t0 = Date.now();
+  while (Date.now() - t0 < 20000 && !frames.some(f => f.includes('fincloud-releases'))) await new Promise(r => setTimeout(r, 200));
+  console.log('signal frames:', frames.filter(f => f.includes('fincloud-releases')).length, 'after', Date.now() - t0, 'ms');
+  console.log(frames.slice(0, 3).join('\n').slice(0, 600));
+  await page.getByText('Release 2.8.1', { exact: true }).waitFor({ timeout: 5000 }).then(() => console.log('page shows the release within 5 s'), () => console.log('page did NOT show it within 5 s'));
+  const rb0 = Date.now();
+  const rb = await fetch(base + `/api/releases/releases/${release.id}/rollback`, { method: 'POST', headers: h, body: JSON.stringify({ reason: 'signals check done' }) });
+  console.log('rollback', rb.status);
+  while (Date.now() - rb0 < 10000 && !frames.some(f => f.includes('rolled-back'))) await new Promise(r => setTimeout(r, 100));
+  console.log('rolled-back frame after', Date.now() - rb0, 'ms:', frames.filter(f => f.includes('rolled-back')).length);
+  await browser.close();
+})().catch(e => { console.error(e); process.exit(1); });
