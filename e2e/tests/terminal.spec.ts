@@ -5,9 +5,7 @@ const PG_TERMINAL = '/catalog/default/component/payment-gateway/terminal';
 
 /** The text rows of an xterm.js screen ("Terminal", "Shell terminal" or "Replay"). */
 function terminal(page: Page, name = 'Terminal'): Locator {
-  return page
-    .getByRole('group', { name, exact: true })
-    .locator('.xterm-rows');
+  return page.getByRole('group', { name, exact: true }).locator('.xterm-rows');
 }
 
 /** Types a line into xterm.js the way a user does: click into it, type, Enter. */
@@ -35,7 +33,9 @@ test('a developer runs ls and ps in payment-gateway, is refused rm -rf / with th
   const allowed = page.getByRole('list', { name: 'Allowed commands' });
   await expect(allowed).toContainText('ls');
   await expect(allowed).toContainText('ps');
-  await expect(page.getByRole('button', { name: 'Open terminal' })).toBeEnabled();
+  await expect(
+    page.getByRole('button', { name: 'Open terminal' }),
+  ).toBeEnabled();
   // pete is a developer, not a lead: no break-glass shell for him.
   await expect(
     page.getByRole('button', { name: /Break-glass shell/ }),
@@ -57,7 +57,18 @@ test('a developer runs ls and ps in payment-gateway, is refused rm -rf / with th
   await expect(refusal).toContainText('rm -rf /');
   await expect(refusal).toContainText('binary-not-allowed:rm');
   await expect(box).toContainText('Not allowed (binary-not-allowed:rm)');
-  await page.screenshot({ path: screenshotPath('terminal-restricted'), fullPage: true });
+  // The prompt is back: a fourth one after ls, ps aux and rm.
+  await expect
+    .poll(
+      async () =>
+        ((await box.textContent()) ?? '').split(':payment-gateway $').length -
+        1,
+    )
+    .toBe(4);
+  await page.screenshot({
+    path: screenshotPath('terminal-restricted'),
+    fullPage: true,
+  });
 
   await page.getByRole('button', { name: 'End session' }).click();
   await expect(
@@ -74,7 +85,9 @@ test('a platform engineer opens a recorded break-glass shell with a justificatio
   const dialog = page.getByRole('dialog', { name: 'Open a break-glass shell' });
   await expect(dialog).toContainText('recorded and audited');
   await dialog.getByLabel(/Justification/).fill(JUSTIFICATION);
-  await page.screenshot({ path: screenshotPath('terminal-break-glass-dialog') });
+  await page.screenshot({
+    path: screenshotPath('terminal-break-glass-dialog'),
+  });
   await dialog.getByRole('button', { name: 'Open shell' }).click();
 
   await expect(page.getByRole('status', { name: 'Recording' })).toBeVisible();
@@ -87,7 +100,10 @@ test('a platform engineer opens a recorded break-glass shell with a justificatio
   // The command echoed, and what it printed (the pod's hostname).
   await expect(box).toContainText(`echo ${MARKER}`);
   await expect(box).toContainText(/payment-gateway-\w+/);
-  await page.screenshot({ path: screenshotPath('terminal-break-glass'), fullPage: true });
+  await page.screenshot({
+    path: screenshotPath('terminal-break-glass'),
+    fullPage: true,
+  });
 
   await typeLine(page, box, 'exit');
   await expect(page.getByLabel('Connection: closed')).toBeVisible();
@@ -107,7 +123,10 @@ test("an auditor finds oscar's shell session and replays it: the command and its
   await expect(row).toContainText('oscar');
   await expect(row).toContainText('shell');
   await expect(row).toContainText('closed');
-  await page.screenshot({ path: screenshotPath('terminal-sessions'), fullPage: true });
+  await page.screenshot({
+    path: screenshotPath('terminal-sessions'),
+    fullPage: true,
+  });
 
   await row.getByRole('link', { name: /Details of session/ }).click();
   await expect(page.getByLabel('Session summary')).toContainText(JUSTIFICATION);
@@ -117,8 +136,13 @@ test("an auditor finds oscar's shell session and replays it: the command and its
   const replay = terminal(page, 'Replay');
   await expect(replay).toContainText(`echo ${MARKER}`);
   await expect(replay).toContainText(/payment-gateway-/);
-  await expect(controls.getByRole('button', { name: 'Play again' })).toBeVisible({
+  await expect(
+    controls.getByRole('button', { name: 'Play again' }),
+  ).toBeVisible({
     timeout: 60_000,
   });
-  await page.screenshot({ path: screenshotPath('terminal-replay'), fullPage: true });
+  await page.screenshot({
+    path: screenshotPath('terminal-replay'),
+    fullPage: true,
+  });
 });

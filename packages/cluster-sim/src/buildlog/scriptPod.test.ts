@@ -224,6 +224,30 @@ describe('scriptPod', () => {
       );
     });
 
+    it('finds the same rules in the same commit whatever the pod, so a waiver holds on re-run', () => {
+      const rulesOf = (uid: string, revision: string) => {
+        const s = step(
+          scriptPod(
+            buildPod({
+              uid,
+              annotations: { 'sim.fincloud.io/scan-findings': 'high=2' },
+              init: [
+                clone({ GIT_BRANCH: 'main', GIT_REVISION: revision }),
+                scan({ SCAN_FAIL_ON: 'high' }),
+              ],
+            }),
+          ),
+          'scan',
+        );
+        const sarif = JSON.parse(lastLine(s).slice('SARIF '.length));
+        return sarif.runs[0].results.map((r: any) => r.ruleId).sort();
+      };
+      const commit = '3f2a9c1d4b5e6f708192a3b4c5d6e7f809112233';
+      expect(rulesOf('uid-first-run', commit)).toEqual(
+        rulesOf('uid-re-run', commit),
+      );
+    });
+
     it('passes the same findings when the threshold is critical', () => {
       const s = step(
         scriptPod(

@@ -29,7 +29,7 @@ const verifiedOk = {
   lastCheckpoint: { seq: 1200, at: '2026-11-29T09:00:00.000Z', valid: true },
 };
 
-function render(
+async function render(
   grants: string[] = ['audit.events.read', 'audit.events.export'],
   initialPath = '/audit',
 ) {
@@ -41,7 +41,7 @@ function render(
   const swrCache = new Map();
   return {
     asked,
-    rendered: renderInTestApp(
+    rendered: await renderInTestApp(
       <TestApiProvider
         apis={[
           [discoveryApiRef, discoveryApi],
@@ -103,7 +103,7 @@ describe('AuditExplorer', () => {
         }),
       ),
     );
-    render();
+    await render();
 
     const table = await screen.findByRole('table', { name: 'Audit events' });
     const first = within(screen.getByTestId('audit-event-2'));
@@ -140,7 +140,7 @@ describe('AuditExplorer', () => {
       http.get(`${base}/verify`, () => HttpResponse.json(verifiedOk)),
       http.get(`${base}/events`, () => HttpResponse.json({ items: [] })),
     );
-    render();
+    await render();
     const badge = await screen.findByRole('status', {
       name: 'Audit chain verification',
     });
@@ -167,7 +167,7 @@ describe('AuditExplorer', () => {
       ),
       http.get(`${base}/events`, () => HttpResponse.json({ items: [] })),
     );
-    render();
+    await render();
     const badge = await screen.findByRole('status', {
       name: 'Audit chain verification',
     });
@@ -185,7 +185,7 @@ describe('AuditExplorer', () => {
         return HttpResponse.json({ items: [] });
       }),
     );
-    render(undefined, '/audit?actor=user%3Adefault%2Famy');
+    await render(undefined, '/audit?actor=user%3Adefault%2Famy');
     await screen.findByText('No audit events match these filters');
     expect(seen[0]).toEqual({ actor: 'user:default/amy', limit: '50' });
     expect(screen.getByLabelText('Actor')).toHaveValue('user:default/amy');
@@ -233,7 +233,7 @@ describe('AuditExplorer', () => {
             });
       }),
     );
-    render();
+    await render();
     await screen.findByTestId('audit-event-12');
     fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
     await screen.findByTestId('audit-event-9');
@@ -267,7 +267,7 @@ describe('AuditExplorer', () => {
         });
       }),
     );
-    render(undefined, '/audit?plugin=catalog');
+    await render(undefined, '/audit?plugin=catalog');
     const button = await screen.findByRole('button', {
       name: 'Export JSON Lines',
     });
@@ -289,7 +289,7 @@ describe('AuditExplorer', () => {
         HttpResponse.json({ items: [record()] }),
       ),
     );
-    const { asked } = render(['audit.events.read']);
+    const { asked } = await render(['audit.events.read']);
     await screen.findByRole('table', { name: 'Audit events' });
     await waitFor(() => expect(asked).toContain('audit.events.export'));
     expect(
@@ -299,7 +299,7 @@ describe('AuditExplorer', () => {
 
   it('shows the not-allowed state, and asks nothing of the backend, without audit.events.read', async () => {
     // onUnhandledRequest: 'error' fails the test on any request to /api/audit.
-    render([]);
+    await render([]);
     expect(
       await screen.findByText('You may not see the audit trail'),
     ).toBeInTheDocument();

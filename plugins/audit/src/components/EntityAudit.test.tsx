@@ -35,14 +35,14 @@ const paymentGateway: Entity = {
 };
 
 /** pete may read payment-gateway's trail (his team owns it), nothing else. */
-function render(element: JSX.Element, allowedRefs: string[] = [PG]) {
+async function render(element: JSX.Element, allowedRefs: string[] = [PG]) {
   const discoveryApi = mockApis.discovery({ baseUrl: 'http://example.com' });
   const fetchApi = { fetch: (input: any, init?: any) => fetch(input, init) };
   const asked: Array<{ name: string; resourceRef?: string }> = [];
   const swrCache = new Map();
   return {
     asked,
-    rendered: renderInTestApp(
+    rendered: await renderInTestApp(
       <TestApiProvider
         apis={[
           [discoveryApiRef, discoveryApi],
@@ -87,7 +87,7 @@ describe('EntityAuditContent', () => {
         });
       }),
     );
-    const { asked } = render(<EntityAuditContent />);
+    const { asked } = await render(<EntityAuditContent />);
     const table = await screen.findByRole('table', { name: 'Audit events' });
     expect(asked).toContainEqual({
       name: 'audit.entity.read',
@@ -116,7 +116,7 @@ describe('EntityAuditContent', () => {
   });
 
   it("says clearly that the user may not see this entity's trail, and asks the backend nothing", async () => {
-    render(<EntityAuditContent />, []);
+    await render(<EntityAuditContent />, []);
     expect(
       await screen.findByText("You may not see this entity's audit trail"),
     ).toBeInTheDocument();
@@ -144,7 +144,7 @@ describe('EntityAuditCard', () => {
         });
       }),
     );
-    render(<EntityAuditCard />);
+    await render(<EntityAuditCard />);
     const list = await screen.findByRole('list', {
       name: 'Recent audit events',
     });
@@ -161,7 +161,7 @@ describe('EntityAuditCard', () => {
   });
 
   it('says who may see the trail instead of the events when not allowed', async () => {
-    render(<EntityAuditCard />, []);
+    await render(<EntityAuditCard />, []);
     expect(
       await screen.findByText(/audit trail is open to its owners/),
     ).toBeInTheDocument();

@@ -447,6 +447,11 @@ export function AlertCenter() {
     params.get('view') === 'noise' && noise.allowed ? 'noise' : 'firing';
   return (
     <>
+      <Typography variant="body2" color="textSecondary" paragraph>
+        Every firing and silenced alert of the services you may see, from every
+        Alertmanager and Prometheus the portal knows; refreshed every 30
+        seconds. Open a service to silence an alert or change its rules.
+      </Typography>
       {noise.allowed && (
         <Tabs
           value={view}

@@ -23,9 +23,7 @@ import { useMonitoringTabLink } from './links';
 import { TimeRange } from './timeRange';
 
 const LAST_HOUR: TimeRange = { kind: 'relative', key: '1h' };
-const CARD_REFRESH_MS = 60_000;
-/** One point a minute is plenty for a sparkline. */
-const CARD_STEP_SECONDS = 60;
+const CARD_REFRESH_MS = 30_000;
 
 const useStyles = makeStyles(theme => ({
   grid: {
@@ -71,9 +69,10 @@ function FiringSummary(props: { dashboard: Dashboard }) {
 
 function GoldenSignals(props: { entityRef: string }) {
   const classes = useStyles();
+  // The same range and (backend-chosen) step as the Monitoring tab's
+  // default view, so the card and the tab share the backend's cached queries.
   const state = useDashboard(props.entityRef, LAST_HOUR, {
     refreshMs: CARD_REFRESH_MS,
-    step: CARD_STEP_SECONDS,
   });
   const { dashboard } = state;
   if (state.loading) return <Progress />;

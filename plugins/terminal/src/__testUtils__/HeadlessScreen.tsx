@@ -42,9 +42,7 @@ export function HeadlessScreen(props: TerminalScreenProps) {
     live.set(label, terminal);
     const parsed = terminal.onWriteParsed(() => setText(screenText(terminal)));
     const data = terminal.onData(d => latest.current.onData?.(d));
-    const resize = terminal.onResize(size =>
-      latest.current.onResize?.(size),
-    );
+    const resize = terminal.onResize(size => latest.current.onResize?.(size));
     const handle: TerminalScreenHandle = {
       write: d => terminal.write(d),
       clear: () => {
@@ -67,7 +65,8 @@ export function HeadlessScreen(props: TerminalScreenProps) {
     };
     props.onReady(handle);
     // Like the fit addon, report the size once the terminal is laid out.
-    if (!fixedSize) props.onResize?.({ cols: terminal.cols, rows: terminal.rows });
+    if (!fixedSize)
+      props.onResize?.({ cols: terminal.cols, rows: terminal.rows });
     return () => {
       live.delete(label);
       parsed.dispose();

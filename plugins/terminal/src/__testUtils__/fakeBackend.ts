@@ -38,7 +38,9 @@ export const POLICY: PolicyHint = {
   notes: ['No pipes, redirections or chaining.'],
 };
 
-export function session(overrides: Partial<SessionSummary> = {}): SessionSummary {
+export function session(
+  overrides: Partial<SessionSummary> = {},
+): SessionSummary {
   return {
     id: 'ses-1',
     entityRef: PG,
@@ -64,7 +66,11 @@ export function session(overrides: Partial<SessionSummary> = {}): SessionSummary
 export function decide(line: string): CommandDecision {
   const binary = line.trim().split(/\s+/)[0];
   if (/[|;&><`$]/.test(line)) {
-    return { allowed: false, rule: 'no-pipes', message: 'Pipes, redirections and chaining are not allowed.' };
+    return {
+      allowed: false,
+      rule: 'no-pipes',
+      message: 'Pipes, redirections and chaining are not allowed.',
+    };
   }
   return binary === 'rm'
     ? {

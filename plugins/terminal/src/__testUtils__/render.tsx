@@ -80,8 +80,7 @@ export function renderTerminal(
             authorize: req => {
               const resourceRef = (req as { resourceRef?: string }).resourceRef;
               asked.push({ name: req.permission.name, resourceRef });
-              return resourceRef === PG &&
-                allowed.includes(req.permission.name)
+              return resourceRef === PG && allowed.includes(req.permission.name)
                 ? AuthorizeResult.ALLOW
                 : AuthorizeResult.DENY;
             },

@@ -8,7 +8,10 @@ import {
   SessionSummary,
   TerminalMode,
 } from '@fincloud/plugin-terminal-common';
-import { TerminalConnection, TerminalConnectionHandlers } from './TerminalConnection';
+import {
+  TerminalConnection,
+  TerminalConnectionHandlers,
+} from './TerminalConnection';
 
 /** Filters of the sessions list (`GET /sessions`). @public */
 export interface SessionQuery {

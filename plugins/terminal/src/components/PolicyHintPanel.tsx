@@ -40,7 +40,10 @@ export function PolicyHintPanel(props: { entityRef: string }) {
     const value = line.trim();
     if (!value) return;
     try {
-      setChecked({ line: value, decision: await api.checkLine(props.entityRef, value) });
+      setChecked({
+        line: value,
+        decision: await api.checkLine(props.entityRef, value),
+      });
     } catch (error) {
       setChecked({ line: value, error: error as Error });
     }

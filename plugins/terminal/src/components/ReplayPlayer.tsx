@@ -75,15 +75,24 @@ function Player(props: { cast: Asciicast }) {
         aria-label="Replay controls"
       >
         {state.playing ? (
-          <IconButton aria-label="Pause" onClick={() => player.current?.pause()}>
+          <IconButton
+            aria-label="Pause"
+            onClick={() => player.current?.pause()}
+          >
             <PauseIcon />
           </IconButton>
         ) : (
           <IconButton
-            aria-label={state.ended && state.position > 0 ? 'Play again' : 'Play'}
+            aria-label={
+              state.ended && state.position > 0 ? 'Play again' : 'Play'
+            }
             onClick={() => player.current?.play()}
           >
-            {state.ended && state.position > 0 ? <ReplayIcon /> : <PlayArrowIcon />}
+            {state.ended && state.position > 0 ? (
+              <ReplayIcon />
+            ) : (
+              <PlayArrowIcon />
+            )}
           </IconButton>
         )}
         <Box flexGrow={1} px={1}>
@@ -145,7 +154,9 @@ export function ReplayPlayer(props: { sessionId: string }) {
   const parsed = useMemo(() => {
     if (recording.value === undefined) return undefined;
     try {
-      return { cast: parseAsciicast(recording.value, { idleTimeLimit: IDLE_LIMIT_S }) };
+      return {
+        cast: parseAsciicast(recording.value, { idleTimeLimit: IDLE_LIMIT_S }),
+      };
     } catch (error) {
       return { error: error as Error };
     }
@@ -161,7 +172,9 @@ export function ReplayPlayer(props: { sessionId: string }) {
     );
   }
   if (parsed?.error) {
-    return <ErrorPanel title="The recording cannot be read" error={parsed.error} />;
+    return (
+      <ErrorPanel title="The recording cannot be read" error={parsed.error} />
+    );
   }
   return parsed?.cast ? <Player cast={parsed.cast} /> : null;
 }

@@ -49,7 +49,10 @@ function Summary(props: {
       title={`Session ${session.id}`}
       action={
         <Box mt={1} mr={1}>
-          <TerminateButton session={session} onTerminated={props.onTerminated} />
+          <TerminateButton
+            session={session}
+            onTerminated={props.onTerminated}
+          />
         </Box>
       }
     >
@@ -99,7 +102,12 @@ export function SessionDetails() {
 
   const back = (
     <Box mb={2}>
-      <Button component={RouterLink} to=".." relative="path" startIcon={<ArrowBackIcon />}>
+      <Button
+        component={RouterLink}
+        to=".."
+        relative="path"
+        startIcon={<ArrowBackIcon />}
+      >
         All sessions
       </Button>
     </Box>
@@ -136,7 +144,8 @@ export function SessionDetails() {
               </Typography>
             )}
           </InfoCard>
-          {(value.mode === 'restricted' || value.commands + value.refused > 0) && (
+          {(value.mode === 'restricted' ||
+            value.commands + value.refused > 0) && (
             <Box mt={3}>
               <InfoCard title="Command log">
                 <CommandLogTable sessionId={value.id} />

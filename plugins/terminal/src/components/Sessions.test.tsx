@@ -75,7 +75,9 @@ const COMMANDS: CommandLog = {
   ],
 };
 
-function sessionsBackend(items: SessionSummary[] = [shellSession, restrictedSession]) {
+function sessionsBackend(
+  items: SessionSummary[] = [shellSession, restrictedSession],
+) {
   const queries: Record<string, string>[] = [];
   const terminated: Array<{ id: string; reason: string }> = [];
   server.use(
@@ -85,19 +87,31 @@ function sessionsBackend(items: SessionSummary[] = [shellSession, restrictedSess
       const query = Object.fromEntries(new URL(request.url).searchParams);
       queries.push(query);
       if (query.cursor === 'page-2') {
-        return HttpResponse.json({ items: [session({ id: 'older', user: 'user:default/rob' })] });
+        return HttpResponse.json({
+          items: [session({ id: 'older', user: 'user:default/rob' })],
+        });
       }
       return HttpResponse.json({
         items: items.filter(s => !query.mode || s.mode === query.mode),
         nextCursor: 'page-2',
       });
     }),
-    http.get(`${BASE}/sessions/${SHELL_ID}`, () => HttpResponse.json(shellSession)),
-    http.get(`${BASE}/sessions/${RESTRICTED_ID}`, () => HttpResponse.json(restrictedSession)),
-    http.get(`${BASE}/sessions/${SHELL_ID}/recording`, () =>
-      new HttpResponse(RECORDING, { headers: { 'content-type': 'application/x-asciicast' } }),
+    http.get(`${BASE}/sessions/${SHELL_ID}`, () =>
+      HttpResponse.json(shellSession),
     ),
-    http.get(`${BASE}/sessions/${RESTRICTED_ID}/commands`, () => HttpResponse.json(COMMANDS)),
+    http.get(`${BASE}/sessions/${RESTRICTED_ID}`, () =>
+      HttpResponse.json(restrictedSession),
+    ),
+    http.get(
+      `${BASE}/sessions/${SHELL_ID}/recording`,
+      () =>
+        new HttpResponse(RECORDING, {
+          headers: { 'content-type': 'application/x-asciicast' },
+        }),
+    ),
+    http.get(`${BASE}/sessions/${RESTRICTED_ID}/commands`, () =>
+      HttpResponse.json(COMMANDS),
+    ),
     http.post(`${BASE}/sessions/:id/terminate`, async ({ params, request }) => {
       const { reason } = (await request.json()) as { reason: string };
       terminated.push({ id: String(params.id), reason });
@@ -113,7 +127,10 @@ function sessionsBackend(items: SessionSummary[] = [shellSession, restrictedSess
   return { queries, terminated };
 }
 
-function renderEntitySessions(role: 'pete' | 'oscar' | 'amy' | 'gary', path = '/terminal/sessions') {
+function renderEntitySessions(
+  role: 'pete' | 'oscar' | 'amy' | 'gary',
+  path = '/terminal/sessions',
+) {
   return renderTerminal(
     <Routes>
       <Route path="/terminal/*" element={<EntityTerminalContent />} />
@@ -126,7 +143,9 @@ describe('Sessions', () => {
   it("lists the entity's sessions with who, when, why, duration, mode and counts, and filters them", async () => {
     const { queries } = sessionsBackend();
     renderEntitySessions('pete');
-    const table = await screen.findByRole('table', { name: 'Terminal sessions' });
+    const table = await screen.findByRole('table', {
+      name: 'Terminal sessions',
+    });
     expect(queries[0]).toEqual({ entityRef: PG, limit: '25' });
     const rows = within(table).getAllByRole('row');
     expect(rows).toHaveLength(3);
@@ -140,14 +159,22 @@ describe('Sessions', () => {
     expect(rows[2]).toHaveTextContent('2 min 5 s');
     expect(rows[2]).toHaveTextContent('closed');
     // Commands 2, refused 1.
-    expect(within(rows[2]).getAllByRole('cell').map(c => c.textContent)).toEqual(
-      expect.arrayContaining(['2', '1']),
-    );
+    expect(
+      within(rows[2])
+        .getAllByRole('cell')
+        .map(c => c.textContent),
+    ).toEqual(expect.arrayContaining(['2', '1']));
     // pete may not terminate anything.
-    expect(within(table).queryByRole('button', { name: /Terminate/ })).not.toBeInTheDocument();
+    expect(
+      within(table).queryByRole('button', { name: /Terminate/ }),
+    ).not.toBeInTheDocument();
 
-    fireEvent.change(screen.getByLabelText('User'), { target: { value: 'oscar' } });
-    fireEvent.change(screen.getByLabelText('Mode'), { target: { value: 'shell' } });
+    fireEvent.change(screen.getByLabelText('User'), {
+      target: { value: 'oscar' },
+    });
+    fireEvent.change(screen.getByLabelText('Mode'), {
+      target: { value: 'shell' },
+    });
     fireEvent.click(screen.getByLabelText('Live only'));
     fireEvent.click(screen.getByRole('button', { name: 'Apply filters' }));
     await waitFor(() =>
@@ -168,32 +195,74 @@ describe('Sessions', () => {
   it('lets the platform team terminate a live session, with a reason', async () => {
     const { terminated } = sessionsBackend();
     renderEntitySessions('oscar');
-    const table = await screen.findByRole('table', { name: 'Terminal sessions' });
+    const table = await screen.findByRole('table', {
+      name: 'Terminal sessions',
+    });
     // Only the live session can be terminated.
-    const buttons = await within(table).findAllByRole('button', { name: /Terminate session/ });
+    const buttons = await within(table).findAllByRole('button', {
+      name: /Terminate session/,
+    });
     expect(buttons).toHaveLength(1);
     fireEvent.click(buttons[0]);
-    const dialog = await screen.findByRole('dialog', { name: "Terminate oscar's session?" });
-    const confirm = within(dialog).getByRole('button', { name: 'Terminate session' });
+    const dialog = await screen.findByRole('dialog', {
+      name: "Terminate oscar's session?",
+    });
+    const confirm = within(dialog).getByRole('button', {
+      name: 'Terminate session',
+    });
     expect(confirm).toBeDisabled();
     fireEvent.change(within(dialog).getByLabelText(/Reason/), {
       target: { value: 'Left open after the incident' },
     });
     fireEvent.click(confirm);
     await waitFor(() =>
-      expect(terminated).toEqual([{ id: SHELL_ID, reason: 'Left open after the incident' }]),
+      expect(terminated).toEqual([
+        { id: SHELL_ID, reason: 'Left open after the incident' },
+      ]),
     );
-    expect(await within(table).findByText('terminated by olga')).toBeInTheDocument();
-    expect(within(table).queryByRole('button', { name: /Terminate session/ })).not.toBeInTheDocument();
+    expect(
+      await within(table).findByText('terminated by olga'),
+    ).toBeInTheDocument();
+    expect(
+      within(table).queryByRole('button', { name: /Terminate session/ }),
+    ).not.toBeInTheDocument();
   });
 
   it("tells someone who may not read the entity's sessions, and asks the backend nothing", async () => {
     const requests = recordRequests(server);
     renderEntitySessions('gary');
     expect(
-      await screen.findByText("You may not see this service's terminal sessions"),
+      await screen.findByText(
+        "You may not see this service's terminal sessions",
+      ),
     ).toBeInTheDocument();
     expect(requests).toEqual([]);
+  });
+
+  it('says so when the backend refuses the list across services', async () => {
+    server.use(
+      http.get(`${BASE}/sessions`, () =>
+        HttpResponse.json(
+          {
+            error: {
+              name: 'NotAllowedError',
+              message:
+                'You may not read terminal sessions (terminal.sessions.read); name an entityRef you own',
+            },
+            request: { method: 'GET', url: '/api/terminal/sessions' },
+            response: { statusCode: 403 },
+          },
+          { status: 403 },
+        ),
+      ),
+    );
+    renderTerminal(<TerminalSessionsPage />, { role: 'gary' });
+    expect(
+      await screen.findByText('You may not see these terminal sessions'),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('table', { name: 'Terminal sessions' }),
+    ).not.toBeInTheDocument();
   });
 
   it("shows a restricted session's command log with decisions, rules and exit codes", async () => {
@@ -209,16 +278,24 @@ describe('Sessions', () => {
     expect(rows[2]).toHaveTextContent('refused');
     expect(rows[2]).toHaveTextContent('binary-not-allowed:rm');
     expect(screen.getByText(/audited command by command/)).toBeInTheDocument();
-    expect(screen.getByLabelText('Session summary')).toHaveTextContent('Commands run / refused2 / 1');
+    expect(screen.getByLabelText('Session summary')).toHaveTextContent(
+      'Commands run / refused2 / 1',
+    );
   });
 });
 
 describe('Replay', () => {
   async function openReplay() {
     sessionsBackend();
-    renderTerminal(<TerminalSessionsPage />, { role: 'amy', routeEntries: [`/${SHELL_ID}`] });
-    const controls = await screen.findByRole('group', { name: 'Replay controls' });
-    const replay = () => screen.getByRole('log', { name: 'Replay' }).textContent ?? '';
+    renderTerminal(<TerminalSessionsPage />, {
+      role: 'amy',
+      routeEntries: [`/${SHELL_ID}`],
+    });
+    const controls = await screen.findByRole('group', {
+      name: 'Replay controls',
+    });
+    const replay = () =>
+      screen.getByRole('log', { name: 'Replay' }).textContent ?? '';
     return { controls, replay };
   }
 
@@ -227,12 +304,16 @@ describe('Replay', () => {
     expect(screen.getByLabelText('Session summary')).toHaveTextContent(
       'INC-4711: gateway leaks file handles',
     );
-    expect(within(controls).getByLabelText('Replay time')).toHaveTextContent('00:00 / 00:00');
+    expect(within(controls).getByLabelText('Replay time')).toHaveTextContent(
+      '00:00 / 00:00',
+    );
     expect(replay()).toBe('');
 
     fireEvent.click(within(controls).getByRole('button', { name: 'Play' }));
     await waitFor(() =>
-      expect(replay()).toBe('/ # ls /opt/app\nconfig  logs  payment-gateway.jar\n/ # exit'),
+      expect(replay()).toBe(
+        '/ # ls /opt/app\nconfig  logs  payment-gateway.jar\n/ # exit',
+      ),
     );
     // At the end the button offers to play again.
     expect(
@@ -252,25 +333,46 @@ describe('Replay', () => {
     await waitFor(() => expect(replay()).toBe('/ # ls /opt/app'));
     expect(slider).toHaveAttribute('aria-valuenow', '0.1');
 
-    fireEvent.change(within(controls).getByLabelText('Speed'), { target: { value: '0.5' } });
+    fireEvent.change(within(controls).getByLabelText('Speed'), {
+      target: { value: '0.5' },
+    });
     expect(within(controls).getByLabelText('Speed')).toHaveValue('0.5');
     fireEvent.click(within(controls).getByRole('button', { name: 'Play' }));
-    fireEvent.click(await within(controls).findByRole('button', { name: 'Pause' }));
+    fireEvent.click(
+      await within(controls).findByRole('button', { name: 'Pause' }),
+    );
     // Let the writes made before the pause reach the screen, then nothing moves.
     await new Promise(r => setTimeout(r, 100));
     const paused = { text: replay(), at: slider.getAttribute('aria-valuenow') };
     await new Promise(r => setTimeout(r, 600));
-    expect({ text: replay(), at: slider.getAttribute('aria-valuenow') }).toEqual(paused);
-    expect(within(controls).getByRole('button', { name: 'Play' })).toBeInTheDocument();
+    expect({
+      text: replay(),
+      at: slider.getAttribute('aria-valuenow'),
+    }).toEqual(paused);
+    expect(
+      within(controls).getByRole('button', { name: 'Play' }),
+    ).toBeInTheDocument();
   });
 
   it('says when a recording cannot be read', async () => {
     server.use(
-      http.get(`${BASE}/sessions/${SHELL_ID}`, () => HttpResponse.json(shellSession)),
-      http.get(`${BASE}/sessions/${SHELL_ID}/recording`, () => new HttpResponse('garbage')),
+      http.get(`${BASE}/sessions/${SHELL_ID}`, () =>
+        HttpResponse.json(shellSession),
+      ),
+      http.get(
+        `${BASE}/sessions/${SHELL_ID}/recording`,
+        () => new HttpResponse('garbage'),
+      ),
     );
-    renderTerminal(<TerminalSessionsPage />, { role: 'amy', routeEntries: [`/${SHELL_ID}`] });
-    expect(await screen.findByText(/The recording cannot be read/)).toBeInTheDocument();
-    expect(screen.getAllByText(/the header is not JSON/).length).toBeGreaterThan(0);
+    renderTerminal(<TerminalSessionsPage />, {
+      role: 'amy',
+      routeEntries: [`/${SHELL_ID}`],
+    });
+    expect(
+      await screen.findByText(/The recording cannot be read/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getAllByText(/the header is not JSON/).length,
+    ).toBeGreaterThan(0);
   });
 });

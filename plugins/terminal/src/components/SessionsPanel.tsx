@@ -7,10 +7,7 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import {
-  SessionSummary,
-  TerminalMode,
-} from '@fincloud/plugin-terminal-common';
+import { SessionSummary, TerminalMode } from '@fincloud/plugin-terminal-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Checkbox from '@material-ui/core/Checkbox';
@@ -42,8 +39,14 @@ const REFRESH_MS = 15_000;
 
 const useStyles = makeStyles(theme => ({
   nowrap: { whiteSpace: 'nowrap' },
-  mono: { fontFamily: 'monospace', fontSize: '0.8rem' },
-  why: { maxWidth: 280, overflowWrap: 'anywhere' },
+  mono: {
+    fontFamily: 'monospace',
+    fontSize: '0.8rem',
+    maxWidth: 320,
+    overflowWrap: 'anywhere',
+  },
+  why: { minWidth: 160, maxWidth: 280, overflowWrap: 'anywhere' },
+  head: { '& th': { whiteSpace: 'nowrap' } },
   shell: {
     backgroundColor: theme.palette.warning.main,
     color: theme.palette.warning.contrastText,
@@ -254,7 +257,7 @@ export function SessionsPanel(props: { entityRef?: string }) {
       )}
       {items.length > 0 && (
         <Table size="small" aria-label="Terminal sessions">
-          <TableHead>
+          <TableHead className={classes.head}>
             <TableRow>
               <TableCell>Started</TableCell>
               <TableCell>User</TableCell>
@@ -275,7 +278,9 @@ export function SessionsPanel(props: { entityRef?: string }) {
                 <TableCell className={classes.nowrap}>
                   {formatTime(session.startedAt)}
                 </TableCell>
-                <TableCell>{shortUser(session.user)}</TableCell>
+                <TableCell className={classes.nowrap}>
+                  {shortUser(session.user)}
+                </TableCell>
                 <TableCell>
                   <ModeChip session={session} />
                 </TableCell>
@@ -298,7 +303,7 @@ export function SessionsPanel(props: { entityRef?: string }) {
                 </TableCell>
                 <TableCell align="right">{session.commands}</TableCell>
                 <TableCell align="right">{session.refused}</TableCell>
-                <TableCell>
+                <TableCell className={classes.nowrap}>
                   <StatusChip session={session} />
                 </TableCell>
                 <TableCell className={classes.nowrap}>

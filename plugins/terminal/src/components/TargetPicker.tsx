@@ -22,7 +22,11 @@ export function defaultSelection(
     targets.find(t => t.phase === 'Running') ??
     targets[0];
   return best
-    ? { cluster: best.cluster, pod: best.pod, container: best.containers[0] ?? '' }
+    ? {
+        cluster: best.cluster,
+        pod: best.pod,
+        container: best.containers[0] ?? '',
+      }
     : undefined;
 }
 

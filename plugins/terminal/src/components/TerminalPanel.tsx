@@ -1,4 +1,5 @@
 import { useCallback, useState } from 'react';
+import { Link as RouterLink } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import {
   EmptyState,
@@ -83,6 +84,11 @@ export function TerminalPanel(props: { entityRef: string }) {
         missing="info"
         title="You may not open a terminal on this service"
         description="Terminals into a service's pods are open to its developers, their team leads and the platform team. Past sessions are under Sessions for those who may read them."
+        action={
+          <Button variant="outlined" component={RouterLink} to="sessions">
+            Sessions
+          </Button>
+        }
       />
     );
   }

@@ -1,16 +1,11 @@
 import { HeadlessTerminal } from '../__testUtils__/headless';
-import {
-  AsciicastParseError,
-  formatClock,
-  parseAsciicast,
-} from './asciicast';
+import { AsciicastParseError, formatClock, parseAsciicast } from './asciicast';
 import { AsciicastPlayer, ReplayClock, ReplayState } from './AsciicastPlayer';
 
 /** A clock the test moves by hand. */
 class FakeClock implements ReplayClock {
   time = 0;
-  private timers: Array<{ at: number; callback: () => void; id: number }> =
-    [];
+  private timers: Array<{ at: number; callback: () => void; id: number }> = [];
   private ids = 0;
   now = () => this.time;
   setTimeout = (callback: () => void, ms: number) => {
@@ -88,9 +83,7 @@ describe('parseAsciicast', () => {
   it('ignores a last line cut off mid-write and refuses anything else malformed', () => {
     const cut = `${CAST}[63.0, "o", "trunc`;
     expect(parseAsciicast(cut).events).toHaveLength(9);
-    expect(() => parseAsciicast('{"version":1}')).toThrow(
-      AsciicastParseError,
-    );
+    expect(() => parseAsciicast('{"version":1}')).toThrow(AsciicastParseError);
     expect(() => parseAsciicast('not json')).toThrow(
       'Recording line 1: the header is not JSON',
     );
@@ -124,11 +117,7 @@ describe('AsciicastPlayer', () => {
 
     clock.advance(61_000);
     await screen.settled();
-    expect(screen.lines()).toEqual([
-      '/ # ls',
-      'bin  etc  usr',
-      '/ # exit',
-    ]);
+    expect(screen.lines()).toEqual(['/ # ls', 'bin  etc  usr', '/ # exit']);
     expect(player.state).toMatchObject({
       playing: false,
       ended: true,

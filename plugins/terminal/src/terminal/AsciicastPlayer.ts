@@ -27,8 +27,7 @@ export interface ReplayState {
 const realClock: ReplayClock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: handle =>
-    clearTimeout(handle as ReturnType<typeof setTimeout>),
+  clearTimeout: handle => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
 /** The position is reported at least this often while playing (ms of real time). */
@@ -167,8 +166,7 @@ export class AsciicastPlayer {
       this.emit();
       return;
     }
-    const untilNext =
-      ((upcoming.time - position) / this.currentSpeed) * 1000;
+    const untilNext = ((upcoming.time - position) / this.currentSpeed) * 1000;
     this.timer = this.clock.setTimeout(
       this.tick,
       Math.max(0, Math.min(untilNext, PROGRESS_INTERVAL_MS)),

@@ -375,8 +375,10 @@ export class LineEditor {
     const targetRow = Math.floor(target / this.cols);
     const targetCol = target % this.cols;
     let out = '';
-    if (targetRow < this.cursorRow) out += `${CSI}${this.cursorRow - targetRow}A`;
-    if (targetRow > this.cursorRow) out += `${CSI}${targetRow - this.cursorRow}B`;
+    if (targetRow < this.cursorRow)
+      out += `${CSI}${this.cursorRow - targetRow}A`;
+    if (targetRow > this.cursorRow)
+      out += `${CSI}${targetRow - this.cursorRow}B`;
     out += '\r';
     if (targetCol > 0) out += `${CSI}${targetCol}C`;
     this.write(out);

@@ -87,14 +87,12 @@ export function parseAsciicast(
       typeof parsed[1] !== 'string' ||
       typeof parsed[2] !== 'string'
     ) {
-      throw new AsciicastParseError(
-        'an event is [time, code, data]',
-        i + 1,
-      );
+      throw new AsciicastParseError('an event is [time, code, data]', i + 1);
     }
     const raw = Math.max(parsed[0], previousRaw);
     let gap = raw - previousRaw;
-    if (idleLimit !== undefined && idleLimit > 0) gap = Math.min(gap, idleLimit);
+    if (idleLimit !== undefined && idleLimit > 0)
+      gap = Math.min(gap, idleLimit);
     previousRaw = raw;
     time += gap;
     events.push({ time, code: parsed[1], data: parsed[2] });

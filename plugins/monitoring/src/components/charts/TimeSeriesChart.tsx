@@ -30,7 +30,7 @@ const useStyles = makeStyles(theme => ({
     gap: theme.spacing(0.5, 1.5),
     listStyle: 'none',
     margin: 0,
-    padding: theme.spacing(0, 0, 0, 7),
+    padding: theme.spacing(0, 0, 0, 9),
   },
   legendButton: {
     display: 'inline-flex',
@@ -98,7 +98,9 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
   const [ref, width] = useWidth<HTMLDivElement>(480);
   const [hidden, setHidden] = useState<Set<string>>(new Set());
   const markers = markersIn(props.markers, from, to);
-  const top = yMax(panel, data);
+  const lowestThreshold = Math.min(
+    ...(panel.thresholds ?? []).map(t => t.value),
+  );
   const range = to - from;
   const toggle = (key: string) =>
     setHidden(current => {
@@ -129,11 +131,10 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
           minTickGap={24}
         />
         <YAxis
-          domain={[0, top]}
-          allowDataOverflow
+          domain={[0, 'auto']}
           tickFormatter={(v: number) => formatAxisValue(v, panel.unit)}
           tick={{ fontSize: 11, fill: theme.palette.text.secondary }}
-          width={56}
+          width={72}
         />
         <ChartTooltip
           isAnimationActive={false}
@@ -157,7 +158,11 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
                 : theme.palette.warning.main
             }
             strokeDasharray="6 4"
-            ifOverflow="discard"
+            // The axis grows to show the lowest threshold (how close is
+            // the service to it?); higher ones show once the data nears them.
+            ifOverflow={
+              t.value === lowestThreshold ? 'extendDomain' : 'discard'
+            }
           />
         ))}
         {data.series.map(s =>
