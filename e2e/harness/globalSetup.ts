@@ -1,9 +1,4 @@
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { e2ePort, portalUrl } from './config';
 import {
@@ -19,7 +14,10 @@ import { simStateDir, startSimulator } from './sim';
 /**
  * Starts what the browser tests need: the cluster simulator (default seed, a
  * free port; its URL and token exported as FINCLOUD_SIM_URL / FINCLOUD_SIM_TOKEN
- * for specs, see ./sim.ts) and the backend serving the built app with the
+ * for specs, see ./sim.ts), when installed Prometheus scraping it and
+ * Alertmanager (free ports, exported as FINCLOUD_PROMETHEUS_URL /
+ * FINCLOUD_ALERTMANAGER_URL and configured as the backend's monitoring
+ * sources), and the backend serving the built app with the
  * sample catalog, the development sign-in and the simulator as cluster `sim`,
  * on FINCLOUD_E2E_PORT (7017 by default, so a running `./fincloud start`
  * portal is not disturbed). The app must be built first (`yarn workspace app

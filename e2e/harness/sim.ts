@@ -1,4 +1,10 @@
-import { accessSync, constants, existsSync, readFileSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { logDir, repoRoot, startProcess, Started } from './processes';

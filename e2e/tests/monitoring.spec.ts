@@ -51,15 +51,29 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
     test.setTimeout(300_000);
     const sim = simulator();
     const { alertmanagerUrl } = stack!;
+    const api = await request.newContext({ baseURL: portalUrl });
+
+    // A build of payment-gateway, so the charts have a deploy to mark: the
+    // builds plugin audits `build-trigger`, the dashboard reads it back from
+    // the audit trail.
+    const peteToken = await tokenOf(api, 'pete');
+    const build = await api.post(
+      '/api/builds/entities/component/default/payment-gateway/builds',
+      {
+        headers: { authorization: `Bearer ${peteToken}` },
+        data: { branch: `monitoring/e2e-${Date.now().toString(36)}` },
+      },
+    );
+    expect(build.status(), await build.text()).toBe(201);
+
     const pete = await (await browser.newContext()).newPage();
     await signInAs(pete, 'pete');
 
     // Live series from the simulator through the harness's Prometheus.
     await pete.goto(`${MONITORING}?range=15m`);
-    await expect(pete.getByRole('button', { name: 'Last 15m' })).toHaveAttribute(
-      'aria-pressed',
-      'true',
-    );
+    await expect(
+      pete.getByRole('button', { name: 'Last 15m' }),
+    ).toHaveAttribute('aria-pressed', 'true');
     await pete.getByLabel('Auto refresh').selectOption('10000');
     const rate = pete.getByRole('region', { name: 'Request rate' });
     await expect(rate.getByRole('status')).toHaveAttribute(
@@ -77,6 +91,17 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
       pete.getByRole('region', { name: 'Ready pods' }).getByRole('status'),
     ).toHaveAttribute('aria-label', /^Ready pods now: [1-9]\d*$/);
     await expect(pete.getByText('Nothing is firing or pending')).toBeVisible();
+    // The build is marked on the charts (with a tooltip) and listed.
+    const marker = rate.getByRole('img', { name: /^Build: build-trigger/ });
+    await expect(marker).toBeVisible({ timeout: 60_000 });
+    await marker.hover();
+    await expect(pete.getByRole('tooltip')).toContainText(
+      'Build: build-trigger',
+    );
+    await expect(pete.getByRole('list', { name: 'Deploys' })).toContainText(
+      'build · build-trigger',
+    );
+    await pete.mouse.move(0, 0);
     await pete.screenshot({
       path: screenshotPath('monitoring-dashboard'),
       fullPage: true,
@@ -94,7 +119,9 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
     await editor
       .getByLabel('Summary (optional)')
       .fill('More than 10 % of payment requests fail');
-    await expect(editor.getByRole('button', { name: 'Save rule' })).toBeDisabled();
+    await expect(
+      editor.getByRole('button', { name: 'Save rule' }),
+    ).toBeDisabled();
     await editor.getByRole('button', { name: 'Preview' }).click();
     const preview = editor.getByRole('region', { name: 'Preview' });
     await expect(preview).toContainText(/Current value: [\d.]+ %/);
@@ -148,7 +175,9 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
     );
     await dialog.getByLabel('Duration').selectOption('60');
     await dialog.getByRole('textbox', { name: /Comment/ }).fill(COMMENT);
-    await pete.screenshot({ path: screenshotPath('monitoring-silence-dialog') });
+    await pete.screenshot({
+      path: screenshotPath('monitoring-silence-dialog'),
+    });
     await dialog.getByRole('button', { name: 'Silence' }).click();
     await expect(dialog).toBeHidden();
     await expect(pete.getByText(`${RULE} silenced until`)).toBeVisible();
@@ -188,7 +217,6 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
     expect(amAlerts[0].status.silencedBy).toEqual([silence.id]);
 
     // The audit trail has it, with pete as the actor and his comment.
-    const api = await request.newContext({ baseURL: portalUrl });
     const amy = await tokenOf(api, 'amy');
     await expect(async () => {
       const response = await api.get('/api/audit/events', {
@@ -198,7 +226,8 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
       expect(response.status()).toBe(200);
       const { items } = await response.json();
       const done = items.find(
-        (e: any) => e.status === 'succeeded' && e.meta?.silenceId === silence.id,
+        (e: any) =>
+          e.status === 'succeeded' && e.meta?.silenceId === silence.id,
       );
       expect(done, JSON.stringify(items)).toBeDefined();
       expect(done.actor).toEqual({ type: 'user', ref: 'user:default/pete' });
@@ -215,7 +244,9 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
       .getByRole('link', { name: 'Alert center' })
       .click();
     await expect(oscar).toHaveURL(/\/alert-center/);
-    const group = oscar.getByRole('region', { name: /^team-payments \(\d+\)$/ });
+    const group = oscar.getByRole('region', {
+      name: /^team-payments \(\d+\)$/,
+    });
     const centerRow = group.getByRole('row', { name: new RegExp(`^${RULE} `) });
     await expect(centerRow).toBeVisible({ timeout: 60_000 });
     await expect(
@@ -250,7 +281,9 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
       .getByRole('button', { name: 'Delete' })
       .click();
     await expect(pete.getByText(`Rule ${RULE} deleted.`)).toBeVisible();
-    await expect(pete.getByRole('row', { name: `Rule ${RULE}` })).toHaveCount(0);
+    await expect(pete.getByRole('row', { name: `Rule ${RULE}` })).toHaveCount(
+      0,
+    );
     await api.dispose();
   });
 
@@ -262,8 +295,12 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
     ).toHaveAttribute('aria-label', /^Request rate now: \d/, {
       timeout: 60_000,
     });
-    await expect(page.getByRole('button', { name: 'Try a rule' })).toBeVisible();
+    await expect(
+      page.getByRole('button', { name: 'Try a rule' }),
+    ).toBeVisible();
     await expect(page.getByRole('button', { name: 'New rule' })).toHaveCount(0);
-    await expect(page.getByRole('button', { name: /^Silence / })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: /^Silence / })).toHaveCount(
+      0,
+    );
   });
 });

@@ -460,9 +460,8 @@ export class DatabaseBuildsStore implements BuildsStore {
       // waiting for the WAL flush: a database crash can only lose a suffix of
       // such commits, cursor and lines together, and the follower then reads
       // them again from the pod. The last chunk of a step waits (durable).
-      const single = process.env.EXP_SINGLE === '1';
-      return (single ? (fn: any) => fn(this.db) : (fn: any) => this.db.transaction(fn))(async (tx: any) => {
-        if (!options.durable && !single) {
+      return this.db.transaction(async tx => {
+        if (!options.durable) {
           await tx.raw('SET LOCAL synchronous_commit TO OFF');
         }
         const result = await tx.raw(

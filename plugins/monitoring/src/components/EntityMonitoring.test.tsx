@@ -190,7 +190,7 @@ describe('EntityMonitoringContent', () => {
   });
 
   it('splits canary from stable: one series per version, a banner and a version filter', async () => {
-    const calls = backend({
+    const state: Backend = {
       dashboard: dashboard({
         versions: ['v1', 'v2'],
         panels: [
@@ -209,7 +209,8 @@ describe('EntityMonitoringContent', () => {
           }),
         ],
       }),
-    });
+    };
+    const calls = backend(state);
     await renderWithApis(<EntityMonitoringContent />, {
       allowed: ROLES.reader,
     });
@@ -236,7 +237,19 @@ describe('EntityMonitoringContent', () => {
       expect(errors.querySelectorAll('.recharts-line')).toHaveLength(2),
     );
 
-    // Only v2: asked of the backend, kept in the URL.
+    // Only v2: asked of the backend (which then reports v2's traffic only);
+    // v1 stays selectable.
+    state.dashboard = dashboard({
+      versions: ['v2'],
+      panels: [
+        panel({
+          id: 'error-ratio',
+          title: 'Error ratio (5xx)',
+          unit: 'percent',
+          series: [series({ version: 'v2' }, [null, 2.5, 7.5])],
+        }),
+      ],
+    });
     fireEvent.change(screen.getByLabelText('Version'), {
       target: { value: 'v2' },
     });
@@ -244,6 +257,22 @@ describe('EntityMonitoringContent', () => {
       expect(
         calls.filter(c => c.path === 'dashboard').at(-1)?.query.version,
       ).toBe('v2'),
+    );
+    expect(
+      await screen.findByText(/Request rate, errors and latency show v2 only/),
+    ).toBeInTheDocument();
+    expect(
+      within(screen.getByLabelText('Version'))
+        .getAllByRole('option')
+        .map(o => o.textContent),
+    ).toEqual(['All versions', 'v1', 'v2']);
+    fireEvent.change(screen.getByLabelText('Version'), {
+      target: { value: '' },
+    });
+    await waitFor(() =>
+      expect(
+        calls.filter(c => c.path === 'dashboard').at(-1)?.query.version,
+      ).toBeUndefined(),
     );
   });
 

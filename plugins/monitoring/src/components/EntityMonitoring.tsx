@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   InfoCard,
@@ -161,10 +161,19 @@ function MonitoringView(props: { entityRef: string }) {
     loadSilences();
   };
 
+  // With a version picked, the backend reports only that version's traffic:
+  // remember the versions of the last unfiltered answer, so the others stay
+  // selectable.
+  const unfilteredVersions = useRef<string[]>([]);
+  if (dashboard && !version) unfilteredVersions.current = dashboard.versions;
+
   if (state.loading) return <Progress />;
   if (!dashboard) {
     return <DashboardError error={state.error!} onRetry={reload} />;
   }
+  const versions = version
+    ? [...new Set([...unfilteredVersions.current, version])].sort()
+    : dashboard.versions;
 
   return (
     <Grid container spacing={3}>
@@ -177,7 +186,7 @@ function MonitoringView(props: { entityRef: string }) {
           onRefresh={refreshAll}
           refreshing={state.refreshing}
           updatedAt={state.updatedAt}
-          versions={dashboard.versions}
+          versions={versions}
           version={version}
           onVersion={setVersion}
         />
@@ -194,12 +203,15 @@ function MonitoringView(props: { entityRef: string }) {
           </MuiAlert>
         </Grid>
       )}
-      {dashboard.versions.length > 1 && (
+      {versions.length > 1 && (
         <Grid item xs={12}>
           <MuiAlert severity="info" aria-label="Versions with traffic">
-            {dashboard.versions.length} versions have traffic in this range (
-            {dashboard.versions.join(', ')}): a canary or blue-green release is
-            in progress. Request rate, errors and latency are drawn per version.
+            {versions.length} versions have traffic in this range (
+            {versions.join(', ')}): a canary or blue-green release is in
+            progress.{' '}
+            {version
+              ? `Request rate, errors and latency show ${version} only.`
+              : 'Request rate, errors and latency are drawn per version.'}
           </MuiAlert>
         </Grid>
       )}

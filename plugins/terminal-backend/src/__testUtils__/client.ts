@@ -66,8 +66,14 @@ export class TerminalClient {
     return new TerminalClient(ws);
   }
 
+  /** Sends a message (queued until the socket is open, as a browser app would wait for `open`). */
   send(message: TerminalClientMessage) {
-    this.ws.send(JSON.stringify(message));
+    const text = JSON.stringify(message);
+    if (this.ws.readyState === WebSocket.CONNECTING) {
+      this.ws.once('open', () => this.ws.send(text));
+    } else if (this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(text);
+    }
   }
 
   /** Resolves with the first message (from index `from`) matching, or rejects on close/timeout. */

@@ -143,7 +143,19 @@ export class TerminalSocketServer {
       return;
     }
     const url = new URL(request.url ?? '/', 'http://backend.local');
-    if (url.pathname !== path) return; // another plugin's upgrade
+    if (url.pathname !== path) {
+      // Under the terminal's base path but not its endpoint: say so and close
+      // (a socket nobody answers would hang until the client gives up).
+      // Anything else is another plugin's upgrade.
+      const base = path.slice(0, -'/ws'.length);
+      if (url.pathname === base || url.pathname.startsWith(`${base}/`)) {
+        socket.end(
+          'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+          () => socket.destroy(),
+        );
+      }
+      return;
+    }
     try {
       this.wss.handleUpgrade(request, socket, head, ws => {
         void this.onConnection(ws, request, url);

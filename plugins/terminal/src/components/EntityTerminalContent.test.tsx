@@ -359,7 +359,7 @@ describe('EntityTerminalContent: who sees what', () => {
     ).toBeInTheDocument();
     expect(requests).toEqual([]);
     // …but may look at the sessions.
-    expect(screen.getByRole('link', { name: 'Sessions' })).toHaveAttribute(
+    expect(screen.getByRole('button', { name: 'Sessions' })).toHaveAttribute(
       'href',
       '/terminal/sessions',
     );

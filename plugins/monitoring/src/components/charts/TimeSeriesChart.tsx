@@ -74,7 +74,6 @@ function MarkerFlag(props: {
         tabIndex={0}
         data-marker-kind={props.marker.kind}
       >
-        <title>{text}</title>
         <path
           d={`M${x - 5},${y} L${x + 5},${y} L${x},${y + 7} Z`}
           fill={color}
