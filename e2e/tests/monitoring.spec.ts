@@ -49,6 +49,7 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
     browser,
   }) => {
     test.setTimeout(300_000);
+    const testStart = Date.now();
     const sim = simulator();
     const { alertmanagerUrl } = stack!;
     const api = await request.newContext({ baseURL: portalUrl });
@@ -147,6 +148,30 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
     ).toHaveAttribute('aria-label', /over the error threshold/, {
       timeout: 60_000,
     });
+    // A custom window from shortly before this test to now (the harness's
+    // Prometheus is fresh): the spike fills the charts; a fixed window does
+    // not auto-refresh.
+    const from = Math.max(testStart - 30_000, Date.now() - 15 * 60_000);
+    await pete.goto(`${MONITORING}?from=${from}&to=${Date.now()}`);
+    await expect(pete.getByLabel('Shown range')).toBeVisible();
+    await expect(
+      pete.getByRole('button', { name: 'Custom range' }),
+    ).toHaveAttribute('aria-pressed', 'true');
+    await expect(pete.getByLabel('Auto refresh')).toBeDisabled();
+    await expect(
+      pete
+        .getByRole('region', { name: 'Error ratio (5xx)' })
+        .getByRole('status'),
+    ).toHaveAttribute('aria-label', /over the error threshold/);
+    await expect(
+      pete.getByRole('row', { name: `${RULE} firing` }),
+    ).toBeVisible();
+    await expect(
+      pete
+        .getByRole('region', { name: 'Request rate' })
+        .locator('.recharts-line-curve')
+        .first(),
+    ).toBeVisible();
     await pete.screenshot({
       path: screenshotPath('monitoring-alert-firing'),
       fullPage: true,
@@ -175,6 +200,7 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
     );
     await dialog.getByLabel('Duration').selectOption('60');
     await dialog.getByRole('textbox', { name: /Comment/ }).fill(COMMENT);
+    await expect(dialog.getByRole('button', { name: 'Silence' })).toBeEnabled();
     await pete.screenshot({
       path: screenshotPath('monitoring-silence-dialog'),
     });

@@ -216,13 +216,22 @@ export const MATRIX_FIXTURES: MatrixFixture[] = [
         branch: 'main',
       });
       if (build.status !== 201) {
-        throw new Error(`trigger: ${build.status} ${JSON.stringify(build.body)}`);
+        throw new Error(
+          `trigger: ${build.status} ${JSON.stringify(build.body)}`,
+        );
       }
       buildsFixture.build = build.body.id;
       for (const key of ['approveWaiver', 'rejectWaiver'] as const) {
-        const waiver = await call('developer', 'POST', `${PG_BUILDS}/waivers`, waiverBody());
+        const waiver = await call(
+          'developer',
+          'POST',
+          `${PG_BUILDS}/waivers`,
+          waiverBody(),
+        );
         if (waiver.status !== 201) {
-          throw new Error(`waiver: ${waiver.status} ${JSON.stringify(waiver.body)}`);
+          throw new Error(
+            `waiver: ${waiver.status} ${JSON.stringify(waiver.body)}`,
+          );
         }
         buildsFixture[key] = waiver.body.id;
       }

@@ -51,11 +51,16 @@ const want = (s: string) => sections.length === 0 || sections.includes(s);
 
 function pct(values: number[], p: number) {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return sorted[
+    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
+  ];
 }
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 
-async function pgDatabase(): Promise<{ knex: Knex; drop: () => Promise<void> }> {
+async function pgDatabase(): Promise<{
+  knex: Knex;
+  drop: () => Promise<void>;
+}> {
   const admin = knexFactory({ client: 'pg', connection: PG });
   await admin.raw('DROP DATABASE IF EXISTS fincloud_builds_bench WITH (FORCE)');
   await admin.raw('CREATE DATABASE fincloud_builds_bench');
@@ -68,7 +73,9 @@ async function pgDatabase(): Promise<{ knex: Knex; drop: () => Promise<void> }> 
     knex,
     drop: async () => {
       await knex.destroy();
-      await admin.raw('DROP DATABASE IF EXISTS fincloud_builds_bench WITH (FORCE)');
+      await admin.raw(
+        'DROP DATABASE IF EXISTS fincloud_builds_bench WITH (FORCE)',
+      );
       await admin.destroy();
     },
   };
@@ -126,7 +133,10 @@ async function finishedBuilds(
     });
     const attempt = { jobName: jobNameFor(created, 0), skipScan: true };
     const { job } = buildManifests(created, attempt, config);
-    await batch.createNamespacedJob({ namespace: NS, body: job.toJSON() as any });
+    await batch.createNamespacedJob({
+      namespace: NS,
+      body: job.toJSON() as any,
+    });
     await store.updateBuild(created.id, 0, {
       jobName: attempt.jobName,
       spec: { ...created.spec, attempts: [attempt] },
@@ -139,7 +149,9 @@ async function finishedBuilds(
     const jobs = sim.store.list('batch/v1', 'Job', NS) as any[];
     if (
       jobs.length >= count &&
-      jobs.every(j => (j.status?.conditions ?? []).some((c: any) => c.type === 'Complete'))
+      jobs.every(j =>
+        (j.status?.conditions ?? []).some((c: any) => c.type === 'Complete'),
+      )
     ) {
       break;
     }
@@ -154,7 +166,8 @@ async function finishedBuilds(
 
 async function podOf(sim: ClusterSim, jobName: string): Promise<string> {
   const pods = sim.store.list('v1', 'Pod', NS) as any[];
-  return pods.find(p => p.metadata.labels?.['job-name'] === jobName)!.metadata.name;
+  return pods.find(p => p.metadata.labels?.['job-name'] === jobName)!.metadata
+    .name;
 }
 
 /** Reads a container's whole log with client-node into nothing, as bytes. */
@@ -187,7 +200,11 @@ async function logBytes(sim: ClusterSim, builds: BuildRecord[]) {
 }
 
 async function benchLogs(db: 'sqlite' | 'postgres') {
-  const sim = await startClusterSim({ manualClock: true, seed: SEED, trafficIntervalMs: 0 });
+  const sim = await startClusterSim({
+    manualClock: true,
+    seed: SEED,
+    trafficIntervalMs: 0,
+  });
   const database = db === 'postgres' ? await pgDatabase() : undefined;
   const knex = database?.knex ?? sqliteDatabase();
   try {
@@ -195,7 +212,14 @@ async function benchLogs(db: 'sqlite' | 'postgres') {
     const clusters = ConfigFincloudClusters.fromConfig(
       new ConfigReader({
         fincloud: {
-          clusters: [{ name: 'sim', url: sim.url, serviceAccountToken: sim.token, skipTLSVerify: true }],
+          clusters: [
+            {
+              name: 'sim',
+              url: sim.url,
+              serviceAccountToken: sim.token,
+              skipTLSVerify: true,
+            },
+          ],
         },
       }),
     );
@@ -217,7 +241,9 @@ async function benchLogs(db: 'sqlite' | 'postgres') {
     });
     const follow = async (builds: BuildRecord[]) => {
       const started = performance.now();
-      await Promise.all(builds.map(b => follower.run(b.id, new AbortController().signal)));
+      await Promise.all(
+        builds.map(b => follower.run(b.id, new AbortController().signal)),
+      );
       return (performance.now() - started) / 1000;
     };
     const direct = async (builds: BuildRecord[]) => {
@@ -259,9 +285,15 @@ async function benchLogs(db: 'sqlite' | 'postgres') {
     const one = await compare([single]);
     const stored = (await store.getBuild(single.id))!;
     console.log(
-      `logs/${db}: 1 stream, ${stored.logLines} lines, ${(singleBytes / MB).toFixed(1)} MB: ` +
-        `pipeline ${(singleBytes / MB / one.pipeline).toFixed(1)} MB/s (${one.pipeline.toFixed(2)} s), ` +
-        `direct ${(singleBytes / MB / one.direct).toFixed(1)} MB/s (${one.direct.toFixed(2)} s), ` +
+      `logs/${db}: 1 stream, ${stored.logLines} lines, ${(
+        singleBytes / MB
+      ).toFixed(1)} MB: ` +
+        `pipeline ${(singleBytes / MB / one.pipeline).toFixed(
+          1,
+        )} MB/s (${one.pipeline.toFixed(2)} s), ` +
+        `direct ${(singleBytes / MB / one.direct).toFixed(
+          1,
+        )} MB/s (${one.direct.toFixed(2)} s), ` +
         `pipeline/direct ${(one.direct / one.pipeline).toFixed(2)}`,
     );
 
@@ -271,9 +303,15 @@ async function benchLogs(db: 'sqlite' | 'postgres') {
     const twenty = await compare(many);
     console.log(
       `logs/${db}: 20 streams, ${(manyBytes / MB).toFixed(1)} MB: ` +
-        `pipeline ${(manyBytes / MB / twenty.pipeline).toFixed(1)} MB/s total, ` +
-        `${(manyBytes / 20 / MB / twenty.pipeline).toFixed(1)} MB/s per stream (${twenty.pipeline.toFixed(2)} s); ` +
-        `direct ${(manyBytes / MB / twenty.direct).toFixed(1)} MB/s total (${twenty.direct.toFixed(2)} s); ` +
+        `pipeline ${(manyBytes / MB / twenty.pipeline).toFixed(
+          1,
+        )} MB/s total, ` +
+        `${(manyBytes / 20 / MB / twenty.pipeline).toFixed(
+          1,
+        )} MB/s per stream (${twenty.pipeline.toFixed(2)} s); ` +
+        `direct ${(manyBytes / MB / twenty.direct).toFixed(
+          1,
+        )} MB/s total (${twenty.direct.toFixed(2)} s); ` +
         `pipeline/direct ${(twenty.direct / twenty.pipeline).toFixed(2)}`,
     );
 
@@ -287,7 +325,11 @@ async function benchLogs(db: 'sqlite' | 'postgres') {
   }
 }
 
-async function benchScreen(store: DatabaseBuildsStore, build: BuildRecord, db: string) {
+async function benchScreen(
+  store: DatabaseBuildsStore,
+  build: BuildRecord,
+  db: string,
+) {
   const first: number[] = [];
   const last: number[] = [];
   for (let i = 0; i < 200; i++) {
@@ -298,12 +340,15 @@ async function benchScreen(store: DatabaseBuildsStore, build: BuildRecord, db: s
     const fresh = (await store.getBuild(build.id))!;
     const tail = await store.readLog(build.id, fresh.logLines - 500, 500);
     last.push(performance.now() - t);
-    if (head.length !== 500 || tail.length !== 500) throw new Error('short read');
+    if (head.length !== 500 || tail.length !== 500)
+      throw new Error('short read');
   }
   console.log(
-    `screen/${db}: ${build.logLines} lines stored; first 500 lines p50 ${ms(pct(first, 50))} p99 ${ms(
-      pct(first, 99),
-    )}; last 500 lines p50 ${ms(pct(last, 50))} p99 ${ms(pct(last, 99))}`,
+    `screen/${db}: ${build.logLines} lines stored; first 500 lines p50 ${ms(
+      pct(first, 50),
+    )} p99 ${ms(pct(first, 99))}; last 500 lines p50 ${ms(
+      pct(last, 50),
+    )} p99 ${ms(pct(last, 99))}`,
   );
 }
 
@@ -357,7 +402,11 @@ async function benchHistory() {
       ).toFixed(1)} s`,
     );
 
-    const measure = async (what: string, fn: (i: number) => Promise<unknown>, n = 1000) => {
+    const measure = async (
+      what: string,
+      fn: (i: number) => Promise<unknown>,
+      n = 1000,
+    ) => {
       for (let i = 0; i < 50; i++) await fn(i); // warm up
       const times: number[] = [];
       for (let i = 0; i < n; i++) {
@@ -365,37 +414,71 @@ async function benchHistory() {
         await fn(i);
         times.push(performance.now() - t);
       }
-      console.log(`history: ${what}: p50 ${ms(pct(times, 50))} p99 ${ms(pct(times, 99))}`);
+      console.log(
+        `history: ${what}: p50 ${ms(pct(times, 50))} p99 ${ms(pct(times, 99))}`,
+      );
     };
     const entity = (i: number) => `component:default/svc-${(i * 7919) % 10000}`;
     // Touch each measured entity once, so no variant pays for a cold cache alone.
-    for (let i = 0; i < 1000; i++) await store.listBuilds(entity(i), {}, { limit: 20 });
+    for (let i = 0; i < 1000; i++)
+      await store.listBuilds(entity(i), {}, { limit: 20 });
     await measure('first page (20), random entity, keyset', i =>
       store.listBuilds(entity(i), {}, { limit: 20 }),
     );
     await measure('first page (20), random entity, offset', i =>
       store.listBuildsByOffset(entity(i), { limit: 20, offset: 0 }),
     );
-    await measure('page 5 (20), random entity, keyset', async i => {
-      let page = await store.listBuilds(entity(i), {}, { limit: 20 });
-      for (let p = 1; p < 5; p++) {
-        page = await store.listBuilds(entity(i), {}, { limit: 20, cursor: page.nextCursor });
-      }
-      return page;
-    }, 200);
-    await measure('filtered page (status=failed, branch=main), random entity', i =>
-      store.listBuilds(entity(i), { status: ['failed'], branch: 'main' }, { limit: 20 }),
+    await measure(
+      'page 5 (20), random entity, keyset',
+      async i => {
+        let page = await store.listBuilds(entity(i), {}, { limit: 20 });
+        for (let p = 1; p < 5; p++) {
+          page = await store.listBuilds(
+            entity(i),
+            {},
+            { limit: 20, cursor: page.nextCursor },
+          );
+        }
+        return page;
+      },
+      200,
+    );
+    await measure(
+      'filtered page (status=failed, branch=main), random entity',
+      i =>
+        store.listBuilds(
+          entity(i),
+          { status: ['failed'], branch: 'main' },
+          { limit: 20 },
+        ),
     );
     // Deep pages of the 100 000-build entity.
     const hot = 'component:default/hot-service';
     const cursorAt = (n: number) => Buffer.from(`n:${n}`).toString('base64url');
-    await measure('hot entity, page at depth 90 000, keyset', i =>
-      store.listBuilds(hot, {}, { limit: 20, cursor: cursorAt(10_000 - (i % 100)) }),
-    200);
-    await measure('hot entity, page at depth 90 000, offset', i =>
-      store.listBuildsByOffset(hot, { limit: 20, offset: 90_000 + (i % 100) }),
-    200);
-    await measure('stats 30d, random entity', i => store.stats(entity(i), '30d'), 300);
+    await measure(
+      'hot entity, page at depth 90 000, keyset',
+      i =>
+        store.listBuilds(
+          hot,
+          {},
+          { limit: 20, cursor: cursorAt(10_000 - (i % 100)) },
+        ),
+      200,
+    );
+    await measure(
+      'hot entity, page at depth 90 000, offset',
+      i =>
+        store.listBuildsByOffset(hot, {
+          limit: 20,
+          offset: 90_000 + (i % 100),
+        }),
+      200,
+    );
+    await measure(
+      'stats 30d, random entity',
+      i => store.stats(entity(i), '30d'),
+      300,
+    );
   } finally {
     await drop();
   }
@@ -403,21 +486,31 @@ async function benchHistory() {
 
 async function benchImages() {
   if (!buildahPath()) {
-    console.log('images: skipped (buildah is not installed: sudo apt-get install -y buildah)');
+    console.log(
+      'images: skipped (buildah is not installed: sudo apt-get install -y buildah)',
+    );
     return;
   }
   const local = new LocalBuildah();
-  const bases = await local.ensureBaseImages(line => console.log(`images: ${line}`));
+  const bases = await local.ensureBaseImages(line =>
+    console.log(`images: ${line}`),
+  );
   const apps = [
     {
       language: 'node' as const,
       dir: 'node',
-      args: { NODE_BUILD_IMAGE: bases.nodeToolchain, NODE_RUNTIME_IMAGE: bases.nodeRuntime } as Record<string, string>,
+      args: {
+        NODE_BUILD_IMAGE: bases.nodeToolchain,
+        NODE_RUNTIME_IMAGE: bases.nodeRuntime,
+      } as Record<string, string>,
     },
     {
       language: 'static' as const,
       dir: 'static-site',
-      args: { NODE_BUILD_IMAGE: bases.nodeToolchain, STATIC_RUNTIME_IMAGE: bases.staticServer } as Record<string, string>,
+      args: {
+        NODE_BUILD_IMAGE: bases.nodeToolchain,
+        STATIC_RUNTIME_IMAGE: bases.staticServer,
+      } as Record<string, string>,
     },
   ];
   for (const app of apps) {
@@ -435,17 +528,21 @@ async function benchImages() {
     }
     const [generic, slim] = results;
     console.log(
-      `images: ${app.dir}: generic ${(generic.sizeBytes / MB).toFixed(1)} MB (${generic.seconds.toFixed(
+      `images: ${app.dir}: generic ${(generic.sizeBytes / MB).toFixed(
         1,
-      )} s), compile-then-build ${(slim.sizeBytes / MB).toFixed(2)} MB (${slim.seconds.toFixed(
-        1,
-      )} s), ratio ${(slim.sizeBytes / generic.sizeBytes).toFixed(3)}`,
+      )} MB (${generic.seconds.toFixed(1)} s), compile-then-build ${(
+        slim.sizeBytes / MB
+      ).toFixed(2)} MB (${slim.seconds.toFixed(1)} s), ratio ${(
+        slim.sizeBytes / generic.sizeBytes
+      ).toFixed(3)}`,
     );
   }
 }
 
 async function main() {
-  console.log(`builds bench on Node ${process.version}, ${new Date().toISOString()}`);
+  console.log(
+    `builds bench on Node ${process.version}, ${new Date().toISOString()}`,
+  );
   if (want('logs') || want('screen')) {
     const dbs = (process.env.BENCH_DBS ?? 'sqlite,postgres').split(',');
     for (const db of dbs) await benchLogs(db as 'sqlite' | 'postgres');

@@ -33,11 +33,17 @@ exports.up = async function up(knex) {
     table.string('namespace', 255).notNullable();
     table.string('job_name', 63).nullable();
     table.text('error').nullable();
-    table.text('spec').notNullable().comment('What to build, resolved at trigger time (JSON)');
+    table
+      .text('spec')
+      .notNullable()
+      .comment('What to build, resolved at trigger time (JSON)');
     table.integer('version').notNullable().defaultTo(0);
     table.integer('log_lines').notNullable().defaultTo(0);
     table.boolean('log_complete').notNullable().defaultTo(false);
-    table.text('log_cursor').nullable().comment('Where the follower stopped, per container (JSON)');
+    table
+      .text('log_cursor')
+      .nullable()
+      .comment('Where the follower stopped, per container (JSON)');
     table.string('follower', 128).nullable();
     table.bigInteger('follower_until').nullable();
     table.unique(['entity_ref', 'number'], {
@@ -53,11 +59,20 @@ exports.up = async function up(knex) {
     table.integer('from_line').notNullable().comment('0-based first line');
     table.integer('line_count').notNullable();
     table.integer('byte_count').notNullable();
-    table.text('content').nullable().comment('Lines joined by \\n (database store)');
-    table.string('object_key', 255).nullable().comment('Object store key (filesystem store)');
+    table
+      .text('content')
+      .nullable()
+      .comment('Lines joined by \\n (database store)');
+    table
+      .string('object_key', 255)
+      .nullable()
+      .comment('Object store key (filesystem store)');
     table.primary(['build_id', 'from_line'], 'build_log_chunks_pkey');
   });
-  if (knex.client.config.client === 'pg' || String(knex.client.config.client).includes('pg')) {
+  if (
+    knex.client.config.client === 'pg' ||
+    String(knex.client.config.client).includes('pg')
+  ) {
     // Logs arrive fast and are read rarely: lz4 compresses them several
     // times faster than the default pglz (PostgreSQL 14+ built with lz4).
     await knex.raw('SAVEPOINT builds_lz4');
@@ -82,14 +97,19 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('build_waivers', table => {
-    table.comment('Scan waivers: requested by a developer, decided by a team lead');
+    table.comment(
+      'Scan waivers: requested by a developer, decided by a team lead',
+    );
     table.string('id', 36).notNullable();
     table.primary(['id'], 'build_waivers_pkey');
     table.string('entity_ref', 255).notNullable();
     table.text('rule_ids').notNullable().comment('JSON array');
     table.text('reason').notNullable();
     table.string('requested_by', 255).notNullable();
-    table.string('approved_by', 255).nullable().comment('Who decided (approved or rejected)');
+    table
+      .string('approved_by', 255)
+      .nullable()
+      .comment('Who decided (approved or rejected)');
     table.text('decision_reason').nullable();
     table.string('status', 16).notNullable();
     table.bigInteger('expires_at').notNullable();

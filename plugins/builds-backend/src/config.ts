@@ -109,7 +109,10 @@ export function readBuildsConfig(root: Config): BuildsConfig {
   const get = <T>(fn: () => T | undefined, fallback: T): T =>
     (has ? fn() : undefined) ?? fallback;
 
-  const namespace = get(() => c.getOptionalString('namespace'), 'fincloud-builds');
+  const namespace = get(
+    () => c.getOptionalString('namespace'),
+    'fincloud-builds',
+  );
   if (!DNS_LABEL.test(namespace)) {
     throw new InputError(
       `fincloud.builds.namespace "${namespace}" is not a Kubernetes namespace name`,
@@ -214,7 +217,10 @@ export function readBuildsConfig(root: Config): BuildsConfig {
       '{registry}/{namespace}/{name}',
     ),
     images: {
-      clone: get(() => c.getOptionalString('images.clone'), 'alpine/git:2.45.2'),
+      clone: get(
+        () => c.getOptionalString('images.clone'),
+        'alpine/git:2.45.2',
+      ),
       scanner: get(
         () => c.getOptionalString('images.scanner'),
         'semgrep/semgrep:1.85.0',
@@ -268,7 +274,8 @@ export function readBuildsConfig(root: Config): BuildsConfig {
       context: get(() => c.getOptionalString('inRepo.context'), '.'),
     },
     maxConcurrentBuilds: has ? positive(c, 'maxConcurrentBuilds', 10) : 10,
-    queueTimeoutMs: (has ? positive(c, 'queueTimeoutMinutes', 60) : 60) * 60_000,
+    queueTimeoutMs:
+      (has ? positive(c, 'queueTimeoutMinutes', 60) : 60) * 60_000,
     logs: {
       store,
       directory: get(

@@ -54,7 +54,9 @@ export const buildsPlugin = createBackendPlugin({
           database: deps.database,
           objectStore:
             config.logs.store === 'filesystem'
-              ? new FilesystemLogObjectStore(path.resolve(config.logs.directory))
+              ? new FilesystemLogObjectStore(
+                  path.resolve(config.logs.directory),
+                )
               : undefined,
         });
         const events = new SignalsBuildEvents(deps.signals);

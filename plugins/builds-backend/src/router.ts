@@ -52,7 +52,12 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 const listOf = <T extends string>(allowed: readonly T[], name: string) =>
   z
     .string()
-    .transform(v => v.split(',').map(s => s.trim()).filter(Boolean))
+    .transform(v =>
+      v
+        .split(',')
+        .map(s => s.trim())
+        .filter(Boolean),
+    )
     .refine(v => v.every(s => allowed.includes(s as T)), {
       message: `${name} must be one or more of ${allowed.join(', ')}`,
     })
@@ -68,7 +73,10 @@ const listQuery = z
     status: listOf(STATUSES, 'status').optional(),
     branch: z.string().min(1).max(255).optional(),
     triggeredBy: z.string().min(1).max(255).optional(),
-    buildType: listOf(BUILD_TYPES as readonly BuildType[], 'buildType').optional(),
+    buildType: listOf(
+      BUILD_TYPES as readonly BuildType[],
+      'buildType',
+    ).optional(),
     from: isoTime.optional(),
     to: isoTime.optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -96,7 +104,12 @@ const cancelBody = z
 const logQuery = z
   .object({
     fromLine: z.coerce.number().int().min(-MAX_LOG_LINES_PER_READ).default(0),
-    lines: z.coerce.number().int().min(1).max(MAX_LOG_LINES_PER_READ).default(500),
+    lines: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_LOG_LINES_PER_READ)
+      .default(500),
   })
   .strict();
 
@@ -193,7 +206,9 @@ export async function createRouter(
     });
     try {
       const result = await action();
-      await event.success(resultMeta ? { meta: resultMeta(result) } : undefined);
+      await event.success(
+        resultMeta ? { meta: resultMeta(result) } : undefined,
+      );
       return result;
     } catch (error) {
       await event.fail({ error: error as Error });

@@ -57,11 +57,11 @@ describe('builds wire names', () => {
     expect(isBuildsAvailable(component({ 'fincloud.io/language': 'go' }))).toBe(
       true,
     );
-    expect(
-      isBuildsAvailable(component({ 'fincloud.io/cluster': 'sim' })),
-    ).toBe(false);
-    expect(isBuildsAvailable(component({ 'fincloud.io/build-type': ' ' }))).toBe(
+    expect(isBuildsAvailable(component({ 'fincloud.io/cluster': 'sim' }))).toBe(
       false,
     );
+    expect(
+      isBuildsAvailable(component({ 'fincloud.io/build-type': ' ' })),
+    ).toBe(false);
   });
 });

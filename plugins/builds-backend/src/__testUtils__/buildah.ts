@@ -94,7 +94,9 @@ const SKIP = /^\/usr\/share\/(doc|man|info|locale|lintian)\//;
 
 /** Whether buildah is installed (the test skips or fails without it). */
 export function buildahPath(): string | undefined {
-  const found = spawnSync('sh', ['-c', 'command -v buildah'], { encoding: 'utf8' });
+  const found = spawnSync('sh', ['-c', 'command -v buildah'], {
+    encoding: 'utf8',
+  });
   const p = found.stdout.trim();
   return found.status === 0 && p ? p : undefined;
 }
@@ -112,9 +114,7 @@ function sharedLibraries(binary: string): string[] {
 function packageFiles(pkg: string): string[] {
   const out = spawnSync('dpkg', ['-L', pkg], { encoding: 'utf8' });
   if (out.status !== 0) return [];
-  return out.stdout
-    .split('\n')
-    .filter(f => f.startsWith('/') && !SKIP.test(f));
+  return out.stdout.split('\n').filter(f => f.startsWith('/') && !SKIP.test(f));
 }
 
 export interface BuildResult {
@@ -128,7 +128,13 @@ export class LocalBuildah {
   readonly root: string;
 
   constructor(
-    root = path.join(REPO_ROOT, 'node_modules', '.cache', 'fincloud-builds', 'buildah'),
+    root = path.join(
+      REPO_ROOT,
+      'node_modules',
+      '.cache',
+      'fincloud-builds',
+      'buildah',
+    ),
   ) {
     this.root = root;
     fs.mkdirSync(root, { recursive: true });
@@ -146,7 +152,11 @@ export class LocalBuildah {
         path.join(this.root, 'run'),
         ...args,
       ],
-      { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, BUILDAH_ISOLATION: 'chroot' } },
+      {
+        cwd,
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, BUILDAH_ISOLATION: 'chroot' },
+      },
     );
   }
 
@@ -197,7 +207,10 @@ export class LocalBuildah {
       path.join(tree, 'etc', 'passwd'),
       'root:x:0:0:root:/root:/bin/sh\napp:x:10001:10001:app:/app:/bin/sh\n',
     );
-    fs.writeFileSync(path.join(tree, 'etc', 'group'), 'root:x:0:\napp:x:10001:\n');
+    fs.writeFileSync(
+      path.join(tree, 'etc', 'group'),
+      'root:x:0:\napp:x:10001:\n',
+    );
     const list = files.filter(f => {
       try {
         const st = fs.lstatSync(f);
@@ -240,7 +253,10 @@ export class LocalBuildah {
         '/usr/bin/env',
       ]),
     ].sort();
-    const toolchainTag = `${LOCAL_IMAGES.nodeToolchain}:${hash([nodeVersion, ...toolchainFiles])}`;
+    const toolchainTag = `${LOCAL_IMAGES.nodeToolchain}:${hash([
+      nodeVersion,
+      ...toolchainFiles,
+    ])}`;
     if (!(await this.exists(toolchainTag))) {
       log(`building ${toolchainTag} from ${toolchainFiles.length} host files`);
       const tree = await this.treeOf(toolchainFiles);
@@ -256,9 +272,17 @@ export class LocalBuildah {
     }
 
     const runtimeFiles = [
-      ...new Set([node, ...sharedLibraries(node), '/usr/bin/dash', ...sharedLibraries('/usr/bin/dash')]),
+      ...new Set([
+        node,
+        ...sharedLibraries(node),
+        '/usr/bin/dash',
+        ...sharedLibraries('/usr/bin/dash'),
+      ]),
     ].sort();
-    const runtimeTag = `${LOCAL_IMAGES.nodeRuntime}:${hash([nodeVersion, ...runtimeFiles])}`;
+    const runtimeTag = `${LOCAL_IMAGES.nodeRuntime}:${hash([
+      nodeVersion,
+      ...runtimeFiles,
+    ])}`;
     if (!(await this.exists(runtimeTag))) {
       log(`building ${runtimeTag}`);
       const tree = await this.treeOf(runtimeFiles);
@@ -273,12 +297,16 @@ export class LocalBuildah {
     }
 
     const source = path.join(__dirname, 'static-server.c');
-    const serverTag = `${LOCAL_IMAGES.staticServer}:${hash([fs.readFileSync(source, 'utf8')])}`;
+    const serverTag = `${LOCAL_IMAGES.staticServer}:${hash([
+      fs.readFileSync(source, 'utf8'),
+    ])}`;
     if (!(await this.exists(serverTag))) {
       log(`building ${serverTag}`);
       const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'fincloud-static-'));
       fs.mkdirSync(path.join(tree, 'usr', 'sbin'), { recursive: true });
-      fs.mkdirSync(path.join(tree, 'usr', 'share', 'nginx', 'html'), { recursive: true });
+      fs.mkdirSync(path.join(tree, 'usr', 'share', 'nginx', 'html'), {
+        recursive: true,
+      });
       await run('gcc', [
         '-static',
         '-Os',
@@ -295,7 +323,11 @@ export class LocalBuildah {
       ]);
       fs.rmSync(tree, { recursive: true, force: true });
     }
-    return { nodeToolchain: toolchainTag, nodeRuntime: runtimeTag, staticServer: serverTag };
+    return {
+      nodeToolchain: toolchainTag,
+      nodeRuntime: runtimeTag,
+      staticServer: serverTag,
+    };
   }
 
   /** `buildah bud` of a Dockerfile text over a context directory. */
@@ -330,7 +362,11 @@ export class LocalBuildah {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     const seconds = (Date.now() - started) / 1000;
-    return { image: options.image, seconds, sizeBytes: await this.size(options.image) };
+    return {
+      image: options.image,
+      seconds,
+      sizeBytes: await this.size(options.image),
+    };
   }
 
   /** An image's size: the bytes of its layers, uncompressed (what a node stores). */
@@ -355,7 +391,10 @@ export class LocalBuildah {
   }
 
   /** Which of these paths exist in the image. */
-  async pathsIn(image: string, paths: string[]): Promise<Record<string, boolean>> {
+  async pathsIn(
+    image: string,
+    paths: string[],
+  ): Promise<Record<string, boolean>> {
     const { stdout } = await this.buildah(['from', '--pull-never', image]);
     const container = stdout.trim();
     try {
@@ -402,5 +441,8 @@ function listTree(dir: string): string[] {
 }
 
 function hash(parts: string[]): string {
-  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(parts.join('\n'))
+    .digest('hex')
+    .slice(0, 12);
 }

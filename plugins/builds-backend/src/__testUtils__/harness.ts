@@ -3,7 +3,10 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { BuildStatus, TriggerBuildRequest } from '@fincloud/plugin-builds-common';
+import {
+  BuildStatus,
+  TriggerBuildRequest,
+} from '@fincloud/plugin-builds-common';
 import { ClusterSim, startClusterSim } from '@fincloud/cluster-sim';
 import { ConfigFincloudClusters } from '@fincloud/plugin-fincloud-node';
 import { Knex } from 'knex';
@@ -45,7 +48,8 @@ export const ENTITIES: Entity[] = [
     'fincloud.io/namespace': 'web',
     'fincloud.io/language': 'node',
     'fincloud.io/build-type': 'generic',
-    'fincloud.io/source-repo': 'https://git.fincloud.example/web/user-portal.git',
+    'fincloud.io/source-repo':
+      'https://git.fincloud.example/web/user-portal.git',
   }),
   component('payment-gateway', {
     'fincloud.io/cluster': 'sim',
@@ -183,7 +187,10 @@ export async function startHarness(options: HarnessOptions) {
     async drive(
       id: string,
       until: (b: BuildRecord) => boolean,
-      { stepMs = 1000, maxSteps = 120 }: { stepMs?: number; maxSteps?: number } = {},
+      {
+        stepMs = 1000,
+        maxSteps = 120,
+      }: { stepMs?: number; maxSteps?: number } = {},
     ): Promise<BuildRecord> {
       for (let i = 0; i < maxSteps; i++) {
         for (const c of controllers) await c.reconcile(id);

@@ -92,14 +92,25 @@ describe('BuildController against the simulator', () => {
       automountServiceAccountToken: false,
       nodeSelector: { 'fincloud.io/pool': 'general' },
       tolerations: [
-        { key: 'dedicated', operator: 'Equal', value: 'builds', effect: 'NoSchedule' },
+        {
+          key: 'dedicated',
+          operator: 'Equal',
+          value: 'builds',
+          effect: 'NoSchedule',
+        },
       ],
     });
-    expect(podSpec.initContainers.map((c: any) => c.name)).toEqual(['clone', 'scan']);
+    expect(podSpec.initContainers.map((c: any) => c.name)).toEqual([
+      'clone',
+      'scan',
+    ]);
     const clone = podSpec.initContainers[0];
     expect(clone.env).toEqual(
       expect.arrayContaining([
-        { name: 'GIT_URL', value: 'https://git.fincloud.example/web/user-portal.git' },
+        {
+          name: 'GIT_URL',
+          value: 'https://git.fincloud.example/web/user-portal.git',
+        },
         { name: 'GIT_BRANCH', value: 'main' },
       ]),
     );
@@ -128,32 +139,41 @@ describe('BuildController against the simulator', () => {
     expect(log).toEqual(expectedLog(h, done));
     // The builder ran the generated Dockerfile, not one of its own.
     expect(log).toEqual(
-      expect.arrayContaining([expect.stringContaining('CMD ["node", "dist/server.js"]')]),
+      expect.arrayContaining([
+        expect.stringContaining('CMD ["node", "dist/server.js"]'),
+      ]),
     );
     expect(log[log.length - 1]).toMatch(
       /\] Pushed registry\.fincloud\.example\/web\/user-portal@sha256:[0-9a-f]{64}$/,
     );
-    expect(h.events.changes.filter(c => c.id === build.id).map(c => c.status)).toEqual(
-      expect.arrayContaining(['queued', 'running', 'succeeded']),
-    );
+    expect(
+      h.events.changes.filter(c => c.id === build.id).map(c => c.status),
+    ).toEqual(expect.arrayContaining(['queued', 'running', 'succeeded']));
   });
 
   it.each([
-    ['clone', 'feature/sim-fail-clone', /the clone of feature\/sim-fail-clone failed \(exit/],
+    [
+      'clone',
+      'feature/sim-fail-clone',
+      /the clone of feature\/sim-fail-clone failed \(exit/,
+    ],
     ['build', 'feature/sim-fail-build', /the build step failed \(exit 1/],
-  ])('fails at the %s step with the reason in words', async (step, branch, reason) => {
-    const build = await h.trigger({ branch });
-    const done = await h.drive(build.id, finished);
-    expect(done.status).toBe('failed');
-    expect(done.error).toMatch(reason);
-    const failedStep = done.steps.find(s => s.name === step)!;
-    expect(failedStep.status).toBe('failed');
-    expect(failedStep.exitCode).not.toBe(0);
-    const after = done.steps.slice(done.steps.indexOf(failedStep) + 1);
-    expect(after.every(s => s.status === 'skipped')).toBe(true);
-    expect(done.image).toBeUndefined();
-    expect(await h.log(build.id)).toEqual(expectedLog(h, done));
-  });
+  ])(
+    'fails at the %s step with the reason in words',
+    async (step, branch, reason) => {
+      const build = await h.trigger({ branch });
+      const done = await h.drive(build.id, finished);
+      expect(done.status).toBe('failed');
+      expect(done.error).toMatch(reason);
+      const failedStep = done.steps.find(s => s.name === step)!;
+      expect(failedStep.status).toBe('failed');
+      expect(failedStep.exitCode).not.toBe(0);
+      const after = done.steps.slice(done.steps.indexOf(failedStep) + 1);
+      expect(after.every(s => s.status === 'skipped')).toBe(true);
+      expect(done.image).toBeUndefined();
+      expect(await h.log(build.id)).toEqual(expectedLog(h, done));
+    },
+  );
 
   it('fails at the scan step with the blocking rules, then passes once a lead waives them', async () => {
     const build = await h.trigger({ branch: 'feature/sim-fail-scan' });
@@ -164,11 +184,17 @@ describe('BuildController against the simulator', () => {
       counts: { critical: 1 },
       threshold: 'high',
     });
-    const critical = failed.scan!.findings.filter(f => f.severity === 'critical');
+    const critical = failed.scan!.findings.filter(
+      f => f.severity === 'critical',
+    );
     expect(critical).toHaveLength(1);
     expect(failed.error).toContain(critical[0].ruleId);
     expect(failed.error).toMatch(/ask a team lead to approve a waiver/);
-    expect(failed.steps.map(s => s.status)).toEqual(['succeeded', 'failed', 'skipped']);
+    expect(failed.steps.map(s => s.status)).toEqual([
+      'succeeded',
+      'failed',
+      'skipped',
+    ]);
 
     // Both critical rules the simulator may report, waived by the lead.
     const waiver = await h.store.createWaiver({
@@ -197,7 +223,12 @@ describe('BuildController against the simulator', () => {
       skipScan: true,
     });
     // The continuation builds exactly the commit that was scanned, without the scan.
-    const second = h.sim.store.get('batch/v1', 'Job', NS, done.spec.attempts[1].jobName) as any;
+    const second = h.sim.store.get(
+      'batch/v1',
+      'Job',
+      NS,
+      done.spec.attempts[1].jobName,
+    ) as any;
     const spec = second.spec.template.spec;
     expect(spec.initContainers.map((c: any) => c.name)).toEqual(['clone']);
     expect(spec.initContainers[0].env).toEqual(
@@ -216,16 +247,27 @@ describe('BuildController against the simulator', () => {
       expect.objectContaining({
         eventId: 'scan-waived',
         severityLevel: 'medium',
-        meta: expect.objectContaining({ entityRef: PORTAL, waiverId: waiver.id }),
+        meta: expect.objectContaining({
+          entityRef: PORTAL,
+          waiverId: waiver.id,
+        }),
       }),
     );
   });
 
   it('cancels a running build: deletes its Job and keeps what was logged', async () => {
     const build = await h.trigger({ branch: 'main' });
-    await h.drive(build.id, b => b.steps[0].status === 'running' || b.steps[0].status === 'succeeded', { stepMs: 500 });
+    await h.drive(
+      build.id,
+      b => b.steps[0].status === 'running' || b.steps[0].status === 'succeeded',
+      { stepMs: 500 },
+    );
     const jobName = (await h.get(build.id)).jobName!;
-    const cancelled = await h.service.cancel(build.id, 'user:default/pete', 'wrong branch');
+    const cancelled = await h.service.cancel(
+      build.id,
+      'user:default/pete',
+      'wrong branch',
+    );
     expect(cancelled).toMatchObject({
       status: 'cancelled',
       error: 'cancelled by user:default/pete: wrong branch',
@@ -234,14 +276,18 @@ describe('BuildController against the simulator', () => {
     const done = await h.drive(build.id, b => b.logComplete, { stepMs: 5000 });
     expect(done.status).toBe('cancelled');
     expect(done.steps.some(s => s.status === 'cancelled')).toBe(true);
-    await expect(h.service.cancel(build.id, 'user:default/pete')).rejects.toThrow(
-      /already cancelled/,
-    );
+    await expect(
+      h.service.cancel(build.id, 'user:default/pete'),
+    ).rejects.toThrow(/already cancelled/);
   });
 
   it('fails a build whose pod is evicted, saying so', async () => {
     const build = await h.trigger({ branch: 'main' });
-    const running = await h.drive(build.id, b => b.steps[2].status === 'running', { stepMs: 500 });
+    const running = await h.drive(
+      build.id,
+      b => b.steps[2].status === 'running',
+      { stepMs: 500 },
+    );
     const pod = running.spec.attempts[0].podName!;
     await h.sim
       .kubeConfig()
@@ -260,22 +306,29 @@ describe('BuildController against the simulator', () => {
 
   it('fails a build whose Job is deleted while it runs', async () => {
     const build = await h.trigger({ branch: 'main' });
-    const running = await h.drive(build.id, b => b.status === 'running', { stepMs: 500 });
+    const running = await h.drive(build.id, b => b.status === 'running', {
+      stepMs: 500,
+    });
     await h.sim
       .kubeConfig()
       .makeApiClient(BatchV1Api)
-      .deleteNamespacedJob({ name: running.jobName!, namespace: NS, propagationPolicy: 'Background' });
+      .deleteNamespacedJob({
+        name: running.jobName!,
+        namespace: NS,
+        propagationPolicy: 'Background',
+      });
     const done = await h.drive(build.id, finished, { stepMs: 5000 });
     expect(done.status).toBe('failed');
     expect(done.error).toMatch(/deleted/);
   });
 
-  it('fails a build with a cluster that refuses its Job, with the cluster\'s message', async () => {
+  it("fails a build with a cluster that refuses its Job, with the cluster's message", async () => {
     h.sim.faults.failRequests({
       verbs: ['create'],
       resources: ['jobs.batch'],
       status: 422,
-      message: 'admission webhook "policy.fincloud.example" denied the request: image not signed',
+      message:
+        'admission webhook "policy.fincloud.example" denied the request: image not signed',
       count: 1,
     });
     const build = await h.trigger({ branch: 'main' });
@@ -305,21 +358,37 @@ describe('BuildController against the simulator', () => {
     await h.service.cancel(base.id, 'user:default/pete');
     const variants = [
       { ...h.config, builder: 'buildkit' as const },
-      { ...h.config, registrySecret: 'registry-push', serviceAccountName: 'builder' },
+      {
+        ...h.config,
+        registrySecret: 'registry-push',
+        serviceAccountName: 'builder',
+      },
       { ...h.config, cache: { ...h.config.cache, enabled: false } },
     ];
     const specs = [
       base.spec,
-      { ...base.spec, dockerfile: undefined, inRepo: { dockerfile: 'build/Dockerfile', context: 'app' } },
+      {
+        ...base.spec,
+        dockerfile: undefined,
+        inRepo: { dockerfile: 'build/Dockerfile', context: 'app' },
+      },
       { ...base.spec, scan: { enabled: false, failOn: 'high' as const } },
     ];
     let n = 0;
     for (const config of variants) {
       for (const spec of specs) {
         const attempt = { jobName: `admission-check-${n++}`, skipScan: false };
-        const { job, configMap } = buildManifests({ ...base, spec }, attempt, config);
+        const { job, configMap } = buildManifests(
+          { ...base, spec },
+          attempt,
+          config,
+        );
         await expect(
-          batch.createNamespacedJob({ namespace: NS, body: job.toJSON() as any, dryRun: 'All' }),
+          batch.createNamespacedJob({
+            namespace: NS,
+            body: job.toJSON() as any,
+            dryRun: 'All',
+          }),
         ).resolves.toMatchObject({ metadata: { name: attempt.jobName } });
         // A ConfigMap exactly when the Dockerfile is generated or custom.
         expect(Boolean(configMap)).toBe(Boolean(spec.dockerfile));
@@ -327,9 +396,15 @@ describe('BuildController against the simulator', () => {
           ? await h.sim
               .kubeConfig()
               .makeApiClient(CoreV1Api)
-              .createNamespacedConfigMap({ namespace: NS, body: configMap.toJSON() as any, dryRun: 'All' })
+              .createNamespacedConfigMap({
+                namespace: NS,
+                body: configMap.toJSON() as any,
+                dryRun: 'All',
+              })
           : undefined;
-        expect(accepted?.metadata?.name).toBe(configMap ? attempt.jobName : undefined);
+        expect(accepted?.metadata?.name).toBe(
+          configMap ? attempt.jobName : undefined,
+        );
       }
     }
   });
@@ -363,7 +438,10 @@ describe('BuildController limits', () => {
       const second = await h.trigger({ branch: 'main' });
       await h.drive(first.id, b => b.status === 'running', { stepMs: 500 });
       await h.controller.reconcile(second.id);
-      expect(await h.get(second.id)).toMatchObject({ status: 'queued', spec: { attempts: [] } });
+      expect(await h.get(second.id)).toMatchObject({
+        status: 'queued',
+        spec: { attempts: [] },
+      });
       await h.drive(first.id, finished);
       const done = await h.drive(second.id, finished);
       expect(done.status).toBe('succeeded');
@@ -394,7 +472,9 @@ describe.each(databases.eachSupportedId())(
     it('resumes following after a crash mid-build with no gap and no duplicate line', async () => {
       const build = await h.trigger({ branch: 'main' });
       const first = h.controller;
-      await h.drive(build.id, b => b.steps[2].status === 'running', { stepMs: 500 });
+      await h.drive(build.id, b => b.steps[2].status === 'running', {
+        stepMs: 500,
+      });
       // Let the build step print part of its 30 000 compiler lines, stored as they come.
       await h.drive(build.id, b => b.logLines > 3000, { stepMs: 100 });
       // The backend dies: the follower stops, its lease is not released.
@@ -428,7 +508,9 @@ describe.each(databases.eachSupportedId())(
         expect(done.status).toBe('succeeded');
         const jobs = h.sim.store
           .list('batch/v1', 'Job', NS)
-          .filter((j: any) => j.metadata.labels['fincloud.io/build-id'] === b.id);
+          .filter(
+            (j: any) => j.metadata.labels['fincloud.io/build-id'] === b.id,
+          );
         expect(jobs).toHaveLength(1);
         expect(await h.log(b.id)).toEqual(expectedLog(h, done));
       }

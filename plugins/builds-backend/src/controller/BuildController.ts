@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  AuditorService,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
+import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
 import {
   BuildStatus,
   BuildStep,
@@ -66,7 +63,10 @@ function toMs(value: unknown): number | undefined {
 }
 
 /** Steps still open when a build ends become skipped (failed) or cancelled. */
-export function closeSteps(steps: BuildStep[], status: BuildStatus): BuildStep[] {
+export function closeSteps(
+  steps: BuildStep[],
+  status: BuildStatus,
+): BuildStep[] {
   return steps.map(step =>
     step.status === 'queued' || step.status === 'running'
       ? { ...step, status: status === 'cancelled' ? 'cancelled' : 'skipped' }
@@ -144,9 +144,9 @@ export class BuildController {
             await this.reconcileBuild(build);
           } catch (error) {
             this.options.logger.warn(
-              `build ${build.id} (${build.entityRef} #${build.number}): ${messageOf(
-                error,
-              )}; will retry`,
+              `build ${build.id} (${build.entityRef} #${
+                build.number
+              }): ${messageOf(error)}; will retry`,
             );
           }
         } while (this.again.has(buildId) && !this.stopped);
@@ -191,7 +191,9 @@ export class BuildController {
       return;
     }
     await this.observe(build, attempts[attempts.length - 1]);
-    this.ensureFollowing((await this.options.store.getBuild(build.id)) ?? build);
+    this.ensureFollowing(
+      (await this.options.store.getBuild(build.id)) ?? build,
+    );
   }
 
   private async update(
@@ -254,7 +256,9 @@ export class BuildController {
       });
       return;
     }
-    if ((await store.countActiveJobs(build.cluster)) >= config.maxConcurrentBuilds) {
+    if (
+      (await store.countActiveJobs(build.cluster)) >= config.maxConcurrentBuilds
+    ) {
       return; // stays queued; the next pass tries again
     }
     const attempt: BuildAttempt = {
@@ -312,9 +316,9 @@ export class BuildController {
         }
       } else if (isTransient(error)) {
         this.options.logger.warn(
-          `build ${build.entityRef} #${build.number}: cluster "${build.cluster}" did not take the Job yet (${messageOf(
-            error,
-          )}); retrying`,
+          `build ${build.entityRef} #${build.number}: cluster "${
+            build.cluster
+          }" did not take the Job yet (${messageOf(error)}); retrying`,
         );
         return;
       } else {
@@ -350,7 +354,9 @@ export class BuildController {
     const namespace = this.options.config.namespace;
     try {
       const cm = await core.readNamespacedConfigMap({ name, namespace });
-      if (!cm.metadata?.ownerReferences?.some(o => o.uid === job.metadata?.uid)) {
+      if (
+        !cm.metadata?.ownerReferences?.some(o => o.uid === job.metadata?.uid)
+      ) {
         await core.replaceNamespacedConfigMap({
           name,
           namespace,
@@ -375,7 +381,9 @@ export class BuildController {
     } catch (error) {
       // Retried on the next pass; a missing owner only delays the clean-up.
       this.options.logger.debug(
-        `build ${build.id}: could not set the owner of ConfigMap ${name}: ${messageOf(error)}`,
+        `build ${
+          build.id
+        }: could not set the owner of ConfigMap ${name}: ${messageOf(error)}`,
       );
     }
   }
@@ -383,7 +391,10 @@ export class BuildController {
   private stepsFrom(build: BuildRecord, attempt: BuildAttempt, pod?: V1Pod) {
     const statuses = pod ? allStatuses(pod) : [];
     return build.steps.map((step): BuildStep => {
-      if (step.name === 'scan' && (attempt.skipScan || !build.spec.scan.enabled))
+      if (
+        step.name === 'scan' &&
+        (attempt.skipScan || !build.spec.scan.enabled)
+      )
         return step;
       const status = statuses.find(s => s.name === step.name);
       const state = status?.state;
@@ -410,7 +421,8 @@ export class BuildController {
         if (startedAt) next.startedAt = startedAt;
         if (finishedAt) next.finishedAt = finishedAt;
         if (t.exitCode !== 0) {
-          next.message = t.message || t.reason || `exited with code ${t.exitCode}`;
+          next.message =
+            t.message || t.reason || `exited with code ${t.exitCode}`;
         }
         return next;
       }
@@ -445,13 +457,16 @@ export class BuildController {
     const steps = this.stepsFrom(build, attempt, pod);
     const facts = build.logCursor?.facts ?? {};
     const patch: BuildPatch = {};
-    if (JSON.stringify(steps) !== JSON.stringify(build.steps)) patch.steps = steps;
+    if (JSON.stringify(steps) !== JSON.stringify(build.steps))
+      patch.steps = steps;
     if (!build.commit && facts.commit) patch.commit = facts.commit;
     if (pod && attempt.podName !== pod.metadata?.name) {
       patch.spec = {
         ...build.spec,
         attempts: build.spec.attempts.map(a =>
-          a.jobName === attempt.jobName ? { ...a, podName: pod.metadata?.name } : a,
+          a.jobName === attempt.jobName
+            ? { ...a, podName: pod.metadata?.name }
+            : a,
         ),
       };
     }
@@ -464,7 +479,11 @@ export class BuildController {
         const first = pod
           ? toMs(
               allStatuses(pod)
-                .map(s => s.state?.running?.startedAt ?? s.state?.terminated?.startedAt)
+                .map(
+                  s =>
+                    s.state?.running?.startedAt ??
+                    s.state?.terminated?.startedAt,
+                )
                 .find(Boolean),
             )
           : undefined;
@@ -498,7 +517,11 @@ export class BuildController {
    * Whether the log follower has stored the container's whole log (so its
    * facts — digest, scan result — are known), or we waited long enough.
    */
-  private factsSettled(build: BuildRecord, pod: V1Pod | undefined, container: string) {
+  private factsSettled(
+    build: BuildRecord,
+    pod: V1Pod | undefined,
+    container: string,
+  ) {
     const done = build.logCursor?.done ?? [];
     const key = `${build.id}/${pod?.metadata?.name}/${container}`;
     if (!pod || done.includes(`${pod.metadata?.name}/${container}`)) {
@@ -547,7 +570,9 @@ export class BuildController {
     reason: string,
   ) {
     const { config, store } = this.options;
-    const startedAt = build.startedAt ? undefined : patch.startedAt ?? Date.now();
+    const startedAt = build.startedAt
+      ? undefined
+      : patch.startedAt ?? Date.now();
     if (reason === 'DeadlineExceeded') {
       await this.finish(build, 'failed', {
         ...patch,
@@ -659,7 +684,9 @@ export class BuildController {
         scan,
         error:
           ruleIds.length > 0
-            ? `the scan found ${blocking.length} finding(s) at or above "${build.spec.scan.failOn}" (${ruleIds.join(
+            ? `the scan found ${blocking.length} finding(s) at or above "${
+                build.spec.scan.failOn
+              }" (${ruleIds.join(
                 ', ',
               )}); fix them, or ask a team lead to approve a waiver for these rules and re-run`
             : `the scan step failed (exit ${failedStep.exitCode}); see the log`,
@@ -668,7 +695,9 @@ export class BuildController {
     }
     const what =
       failedStep.name === 'clone'
-        ? `the clone of ${build.branch}${build.commit ? ` at ${build.commit}` : ''} failed`
+        ? `the clone of ${build.branch}${
+            build.commit ? ` at ${build.commit}` : ''
+          } failed`
         : `the ${failedStep.name} step failed`;
     await this.finish(build, 'failed', {
       ...patch,
@@ -701,7 +730,10 @@ export class BuildController {
       return;
     }
     const facts = build.logCursor?.facts;
-    if (facts?.pushed && build.logCursor?.done.some(k => k.endsWith('/build'))) {
+    if (
+      facts?.pushed &&
+      build.logCursor?.done.some(k => k.endsWith('/build'))
+    ) {
       // Gone after it finished (ttlSecondsAfterFinished) while nobody looked:
       // its log says it pushed.
       await this.finish(build, 'succeeded', {
@@ -737,7 +769,8 @@ export class BuildController {
 
   /** Starts following the build's logs here, if no replica does. */
   private ensureFollowing(build: BuildRecord) {
-    if (this.stopped || build.logComplete || this.followers.has(build.id)) return;
+    if (this.stopped || build.logComplete || this.followers.has(build.id))
+      return;
     if (build.spec.attempts.length === 0) {
       if (isBuildFinished(build.status)) {
         // Never got a Job: there is no log to wait for.
@@ -754,7 +787,13 @@ export class BuildController {
     entry.done = (async () => {
       let renew: NodeJS.Timeout | undefined;
       try {
-        if (!(await store.claimFollower(build.id, this.instanceId, config.controller.leaseMs))) {
+        if (
+          !(await store.claimFollower(
+            build.id,
+            this.instanceId,
+            config.controller.leaseMs,
+          ))
+        ) {
           return; // another replica follows it
         }
         renew = setInterval(async () => {
@@ -768,7 +807,11 @@ export class BuildController {
           for (let i = 0; i < 10; i++) {
             const current = await store.getBuild(build.id);
             if (!current || current.logComplete) break;
-            if (await store.updateBuild(current.id, current.version, { logComplete: true })) {
+            if (
+              await store.updateBuild(current.id, current.version, {
+                logComplete: true,
+              })
+            ) {
               this.options.events.changed(current);
               break;
             }
@@ -776,13 +819,17 @@ export class BuildController {
         }
       } catch (error) {
         if (!(error instanceof FollowerSuperseded)) {
-          logger.warn(`build ${build.id}: log follower stopped: ${messageOf(error)}`);
+          logger.warn(
+            `build ${build.id}: log follower stopped: ${messageOf(error)}`,
+          );
         }
       } finally {
         if (renew) clearInterval(renew);
         this.followers.delete(build.id);
         if (!abort.signal.aborted) {
-          await store.releaseFollower(build.id, this.instanceId).catch(() => {});
+          await store
+            .releaseFollower(build.id, this.instanceId)
+            .catch(() => {});
         }
       }
     })();

@@ -1,11 +1,18 @@
-import { BuildStatus, buildsSignalChannel } from '@fincloud/plugin-builds-common';
+import {
+  BuildStatus,
+  buildsSignalChannel,
+} from '@fincloud/plugin-builds-common';
 import type { SignalsService } from '@backstage/plugin-signals-node';
 
 /** Tells the UI that a build changed (status, steps, or new log lines). */
 export interface BuildEvents {
   changed(build: { id: string; entityRef: string; status: BuildStatus }): void;
   /** New log lines; throttled to one signal per build per interval. */
-  progressed(build: { id: string; entityRef: string; status: BuildStatus }): void;
+  progressed(build: {
+    id: string;
+    entityRef: string;
+    status: BuildStatus;
+  }): void;
 }
 
 /**
@@ -34,7 +41,11 @@ export class SignalsBuildEvents implements BuildEvents {
     this.publish(build);
   }
 
-  private publish(build: { id: string; entityRef: string; status: BuildStatus }) {
+  private publish(build: {
+    id: string;
+    entityRef: string;
+    status: BuildStatus;
+  }) {
     if (!this.signals) return;
     this.signals
       .publish({

@@ -78,7 +78,13 @@ function secondOf(ts: string): string {
 }
 
 type Next =
-  | { kind: 'follow'; pod: V1Pod; container: string; image?: string; marker?: string }
+  | {
+      kind: 'follow';
+      pod: V1Pod;
+      container: string;
+      image?: string;
+      marker?: string;
+    }
   | { kind: 'skip'; key: string; marker?: string }
   | { kind: 'wait' }
   | { kind: 'done' };
@@ -116,7 +122,10 @@ export class LogFollower {
   }
 
   /** Follows until every log of the finished build is stored ('complete') or aborted. */
-  async run(buildId: string, signal: AbortSignal): Promise<'complete' | 'stopped'> {
+  async run(
+    buildId: string,
+    signal: AbortSignal,
+  ): Promise<'complete' | 'stopped'> {
     try {
       for (;;) {
         if (signal.aborted) return 'stopped';
@@ -132,7 +141,9 @@ export class LogFollower {
           next = await this.next(build, cursor);
         } catch (error) {
           this.options.logger.warn(
-            `build ${build.id}: cannot read its pod (${messageOf(error)}); retrying`,
+            `build ${build.id}: cannot read its pod (${messageOf(
+              error,
+            )}); retrying`,
           );
           await sleep(this.pollMs * 4, signal);
           continue;
@@ -230,7 +241,9 @@ export class LogFollower {
             if (i > 0 && container === containers[0]) {
               marker = `[fincloud] scan findings waived${
                 build.scan?.waiverId ? ` by waiver ${build.scan.waiverId}` : ''
-              }: continuing in Job ${attempt.jobName} without the scan\n${marker}`;
+              }: continuing in Job ${
+                attempt.jobName
+              } without the scan\n${marker}`;
             }
           }
           return {
@@ -350,9 +363,11 @@ export class LogFollower {
             // Reading goes on while a chunk is stored; with two chunks
             // waiting, it stops until the older one is in (back-pressure).
             pending++;
-            flushing = flushing.then(() => flush()).finally(() => {
-              pending--;
-            });
+            flushing = flushing
+              .then(() => flush())
+              .finally(() => {
+                pending--;
+              });
             flushing.catch(error => {
               failure = error;
             });
@@ -384,41 +399,45 @@ export class LogFollower {
       const onAbort = () => controller.abort();
       signal.addEventListener('abort', onAbort, { once: true });
       try {
-        const outcome = await new Promise<'ended' | 'idle'>((resolve, reject) => {
-          const timer = setInterval(async () => {
-            if (failure) {
+        const outcome = await new Promise<'ended' | 'idle'>(
+          (resolve, reject) => {
+            const timer = setInterval(async () => {
+              if (failure) {
+                clearInterval(timer);
+                reject(failure);
+                return;
+              }
+              if (buffer.length > 0) {
+                flushing = flushing
+                  .then(() => flush())
+                  .catch(error => {
+                    failure = error;
+                  });
+              }
+              if (Date.now() - lastData > this.idleMs) {
+                clearInterval(timer);
+                controller.abort();
+                resolve('idle');
+              }
+            }, this.options.flushIntervalMs);
+            sink.on('finish', () => {
               clearInterval(timer);
-              reject(failure);
-              return;
-            }
-            if (buffer.length > 0) {
-              flushing = flushing.then(() => flush()).catch(error => {
-                failure = error;
-              });
-            }
-            if (Date.now() - lastData > this.idleMs) {
+              resolve('ended');
+            });
+            sink.on('error', error => {
               clearInterval(timer);
-              controller.abort();
-              resolve('idle');
-            }
-          }, this.options.flushIntervalMs);
-          sink.on('finish', () => {
-            clearInterval(timer);
-            resolve('ended');
-          });
-          sink.on('error', error => {
-            clearInterval(timer);
-            reject(error);
-          });
-          signal.addEventListener(
-            'abort',
-            () => {
-              clearInterval(timer);
-              reject(new Aborted());
-            },
-            { once: true },
-          );
-        });
+              reject(error);
+            });
+            signal.addEventListener(
+              'abort',
+              () => {
+                clearInterval(timer);
+                reject(new Aborted());
+              },
+              { once: true },
+            );
+          },
+        );
         const rest = partial + decoder.end();
         if (rest) take(rest);
         await flushing;
@@ -427,6 +446,8 @@ export class LogFollower {
         return outcome;
       } finally {
         signal.removeEventListener('abort', onAbort);
+        // Never leave a follow request open behind us (a failed write, an error).
+        controller.abort();
       }
     };
 
@@ -449,9 +470,9 @@ export class LogFollower {
           break;
         }
         this.options.logger.debug(
-          `build ${build.id}: log stream of ${podName}/${next.container} failed (${messageOf(
-            error,
-          )}); resuming`,
+          `build ${build.id}: log stream of ${podName}/${
+            next.container
+          } failed (${messageOf(error)}); resuming`,
         );
         outcome = 'error';
       }

@@ -72,7 +72,10 @@ export interface BuildsStore {
     id: string,
     query: string,
     limit: number,
-  ): Promise<{ matches: Array<{ line: number; text: string }>; truncated: boolean }>;
+  ): Promise<{
+    matches: Array<{ line: number; text: string }>;
+    truncated: boolean;
+  }>;
   streamLog(id: string): AsyncGenerator<string[]>;
 
   claimFollower(

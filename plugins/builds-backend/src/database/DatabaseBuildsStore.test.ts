@@ -125,9 +125,9 @@ describe.each(databases.eachSupportedId())('DatabaseBuildsStore on %p', id => {
       { limit: 100 },
     );
     // i in [5, 20): odd (main), not a multiple of 3 (pete), not a multiple of 5 (generic)
-    expect(filtered.items.map(b => b.number)).toEqual([
-      20, 18, 14, 12, 8,
-    ].map(n => n));
+    expect(filtered.items.map(b => b.number)).toEqual(
+      [20, 18, 14, 12, 8].map(n => n),
+    );
     expect(
       filtered.items.every(
         b =>
@@ -155,7 +155,11 @@ describe.each(databases.eachSupportedId())('DatabaseBuildsStore on %p', id => {
       await store.updateBuild(build.id, 0, { status: 'failed', error: 'x' }),
     ).toBe(false);
     const after = await store.getBuild(build.id);
-    expect(after).toMatchObject({ status: 'running', version: 1, queueMs: 1500 });
+    expect(after).toMatchObject({
+      status: 'running',
+      version: 1,
+      queueMs: 1500,
+    });
     expect(after?.error).toBeUndefined();
   });
 
@@ -215,9 +219,9 @@ describe.each(databases.eachSupportedId())('DatabaseBuildsStore on %p', id => {
     const build = await store.createBuild(newBuild());
     const lines = (from: number, n: number) =>
       Array.from({ length: n }, (_, i) => `line ${from + i}`);
-    expect(await store.appendLog(build.id, 0, lines(0, 1000), cursor(1000))).toBe(
-      true,
-    );
+    expect(
+      await store.appendLog(build.id, 0, lines(0, 1000), cursor(1000)),
+    ).toBe(true);
     expect(
       await store.appendLog(build.id, 1000, lines(1000, 500), cursor(1500)),
     ).toBe(true);
@@ -225,9 +229,9 @@ describe.each(databases.eachSupportedId())('DatabaseBuildsStore on %p', id => {
     expect(
       await store.appendLog(build.id, 1000, lines(1000, 500), cursor(1500)),
     ).toBe(false);
-    expect(await store.appendLog(build.id, 1500, lines(1500, 7), cursor(1507))).toBe(
-      true,
-    );
+    expect(
+      await store.appendLog(build.id, 1500, lines(1500, 7), cursor(1507)),
+    ).toBe(true);
     const record = await store.getBuild(build.id);
     expect(record?.logLines).toBe(1507);
     expect(record?.logCursor).toMatchObject({ lines: 1507 });
@@ -274,9 +278,7 @@ describe.each(databases.eachSupportedId())('DatabaseBuildsStore on %p', id => {
       .where({ build_id: build.id, from_line: 3 })
       .first();
     expect(row.content).toBeNull();
-    expect(
-      fs.readFileSync(path.join(dir, build.id, '3'), 'utf8'),
-    ).toBe('d\né');
+    expect(fs.readFileSync(path.join(dir, build.id, '3'), 'utf8')).toBe('d\né');
     expect(await withObjects.readLog(build.id, 1, 10)).toEqual([
       'b',
       'c',
@@ -298,10 +300,12 @@ describe.each(databases.eachSupportedId())('DatabaseBuildsStore on %p', id => {
   it('gives a build log follower to one replica at a time, until its lease ends', async () => {
     const build = await store.createBuild(newBuild());
     const t = 1_000_000;
-    expect(await store.claimFollower(build.id, 'replica-a', 30_000, t)).toBe(true);
-    expect(await store.claimFollower(build.id, 'replica-b', 30_000, t + 1)).toBe(
-      false,
+    expect(await store.claimFollower(build.id, 'replica-a', 30_000, t)).toBe(
+      true,
     );
+    expect(
+      await store.claimFollower(build.id, 'replica-b', 30_000, t + 1),
+    ).toBe(false);
     expect(
       await store.claimFollower(build.id, 'replica-a', 30_000, t + 20_000),
     ).toBe(true); // renewal

@@ -147,7 +147,10 @@ function percentile(sorted: number[], p: number): number | null {
 
 function clampLine(line: string): string {
   return line.length > MAX_LINE_CHARS
-    ? `${line.slice(0, MAX_LINE_CHARS)} … [line cut at ${MAX_LINE_CHARS} characters]`
+    ? `${line.slice(
+        0,
+        MAX_LINE_CHARS,
+      )} … [line cut at ${MAX_LINE_CHARS} characters]`
     : line;
 }
 
@@ -275,7 +278,8 @@ export class DatabaseBuildsStore implements BuildsStore {
       query.whereIn('build_type', filters.buildType);
     if (filters.branch) query.where('branch', filters.branch);
     if (filters.triggeredBy) query.where('triggered_by', filters.triggeredBy);
-    if (filters.from !== undefined) query.where('created_at', '>=', filters.from);
+    if (filters.from !== undefined)
+      query.where('created_at', '>=', filters.from);
     if (filters.to !== undefined) query.where('created_at', '<', filters.to);
     return query;
   }
@@ -289,10 +293,9 @@ export class DatabaseBuildsStore implements BuildsStore {
       .select(LIST_COLUMNS)
       .where('entity_ref', entityRef);
     this.applyFilters(query, filters);
-    if (options.cursor) query.where('number', '<', decodeCursor(options.cursor));
-    const rows = await query
-      .orderBy('number', 'desc')
-      .limit(options.limit + 1);
+    if (options.cursor)
+      query.where('number', '<', decodeCursor(options.cursor));
+    const rows = await query.orderBy('number', 'desc').limit(options.limit + 1);
     const items = rows.slice(0, options.limit).map(rowToBuild);
     return rows.length > options.limit
       ? { items, nextCursor: encodeCursor(items[items.length - 1].number) }
@@ -332,7 +335,11 @@ export class DatabaseBuildsStore implements BuildsStore {
       { succeeded: number; failed: number; durations: number[] }
     >();
     for (let d = 0; d < days; d++) {
-      perDay.set(since + d * DAY_MS, { succeeded: 0, failed: 0, durations: [] });
+      perDay.set(since + d * DAY_MS, {
+        succeeded: 0,
+        failed: 0,
+        durations: [],
+      });
     }
     let succeeded = 0;
     let failed = 0;
@@ -444,7 +451,8 @@ export class DatabaseBuildsStore implements BuildsStore {
     cursor: LogCursor,
     options: { durable?: boolean } = {},
   ): Promise<boolean> {
-    if (lines.length === 0) return this.updateLogCursor(id, expectedLines, cursor);
+    if (lines.length === 0)
+      return this.updateLogCursor(id, expectedLines, cursor);
     const content = lines.map(clampLine).join('\n');
     const bytes = Buffer.byteLength(content, 'utf8');
     let objectKey: string | null = null;
@@ -465,23 +473,23 @@ export class DatabaseBuildsStore implements BuildsStore {
           await tx.raw('SET LOCAL synchronous_commit TO OFF');
         }
         const result = await tx.raw(
-        `WITH moved AS (
+          `WITH moved AS (
            UPDATE builds SET log_lines = ?, log_cursor = ?
            WHERE id = ? AND log_lines = ? RETURNING id)
          INSERT INTO build_log_chunks (build_id, from_line, line_count, byte_count, content, object_key)
          SELECT id, ?, ?, ?, ?, ? FROM moved`,
-        [
-          expectedLines + lines.length,
-          JSON.stringify(cursor),
-          id,
-          expectedLines,
-          expectedLines,
-          lines.length,
-          bytes,
-          objectKey ? null : content,
-          objectKey,
-        ],
-      );
+          [
+            expectedLines + lines.length,
+            JSON.stringify(cursor),
+            id,
+            expectedLines,
+            expectedLines,
+            lines.length,
+            bytes,
+            objectKey ? null : content,
+            objectKey,
+          ],
+        );
         return result.rowCount === 1;
       });
     }
@@ -528,7 +536,8 @@ export class DatabaseBuildsStore implements BuildsStore {
         // The index says these lines exist; say so instead of inventing a gap.
         return Array.from(
           { length: Number(row.line_count) },
-          () => '[fincloud: this part of the log is missing from the log store]',
+          () =>
+            '[fincloud: this part of the log is missing from the log store]',
         );
       }
       text = data.toString('utf8');
@@ -536,7 +545,11 @@ export class DatabaseBuildsStore implements BuildsStore {
     return text.split('\n');
   }
 
-  async readLog(id: string, fromLine: number, count: number): Promise<string[]> {
+  async readLog(
+    id: string,
+    fromLine: number,
+    count: number,
+  ): Promise<string[]> {
     if (count <= 0) return [];
     const end = fromLine + count;
     const first = this.db('build_log_chunks')

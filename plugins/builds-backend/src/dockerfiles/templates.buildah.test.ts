@@ -73,7 +73,9 @@ describeWithBuildah('templates built with buildah (vfs, chroot)', () => {
     async app => {
       const templates = DEFAULT_TEMPLATES[app.language];
       for (const text of [templates.generic, templates.compileThenBuild]) {
-        expect(validateDockerfile(text).filter(d => d.severity === 'error')).toEqual([]);
+        expect(
+          validateDockerfile(text).filter(d => d.severity === 'error'),
+        ).toEqual([]);
       }
       const context = path.join(SAMPLE_APPS, app.dir);
       const tag = `localhost/fincloud-test/${app.dir}`;

@@ -4,11 +4,14 @@ import { MAX_DOCKERFILE_BYTES, validateDockerfile } from './validate';
 describe('validateDockerfile', () => {
   it('passes every shipped template without a single diagnostic', () => {
     for (const language of TEMPLATE_LANGUAGES) {
-      expect([language, validateDockerfile(DEFAULT_TEMPLATES[language].generic)]).toEqual([language, []]);
-      expect([language, validateDockerfile(DEFAULT_TEMPLATES[language].compileThenBuild)]).toEqual([
+      expect([
         language,
-        [],
-      ]);
+        validateDockerfile(DEFAULT_TEMPLATES[language].generic),
+      ]).toEqual([language, []]);
+      expect([
+        language,
+        validateDockerfile(DEFAULT_TEMPLATES[language].compileThenBuild),
+      ]).toEqual([language, []]);
     }
   });
 
@@ -17,7 +20,11 @@ describe('validateDockerfile', () => {
       { line: 2, severity: 'error', message: 'Unknown instruction: RUNN' },
     ]);
     expect(validateDockerfile('')).toEqual([
-      expect.objectContaining({ line: 1, severity: 'error', message: expect.stringMatching(/FROM/) }),
+      expect.objectContaining({
+        line: 1,
+        severity: 'error',
+        message: expect.stringMatching(/FROM/),
+      }),
     ]);
   });
 
@@ -38,12 +45,14 @@ describe('validateDockerfile', () => {
       {
         line: 4,
         severity: 'error',
-        message: 'COPY --from=biuld: no stage is named "biuld" (stages: build, later)',
+        message:
+          'COPY --from=biuld: no stage is named "biuld" (stages: build, later)',
       },
       {
         line: 5,
         severity: 'error',
-        message: 'COPY --from=1: stage 1 is not an earlier stage (this is stage 1)',
+        message:
+          'COPY --from=1: stage 1 is not an earlier stage (this is stage 1)',
       },
       {
         line: 8,
@@ -54,7 +63,9 @@ describe('validateDockerfile', () => {
   });
 
   it('warns when the image would run as root', () => {
-    expect(validateDockerfile('FROM alpine AS a\nUSER 1\nFROM alpine\nCMD ["sh"]\n')).toEqual([
+    expect(
+      validateDockerfile('FROM alpine AS a\nUSER 1\nFROM alpine\nCMD ["sh"]\n'),
+    ).toEqual([
       {
         line: 3,
         severity: 'warning',
@@ -65,9 +76,15 @@ describe('validateDockerfile', () => {
   });
 
   it('refuses a Dockerfile larger than 64 KiB', () => {
-    const big = `FROM alpine\n${'RUN true\n'.repeat(MAX_DOCKERFILE_BYTES / 9 + 10)}`;
+    const big = `FROM alpine\n${'RUN true\n'.repeat(
+      MAX_DOCKERFILE_BYTES / 9 + 10,
+    )}`;
     expect(validateDockerfile(big)).toEqual([
-      { line: 1, severity: 'error', message: 'The Dockerfile is larger than 64 KiB' },
+      {
+        line: 1,
+        severity: 'error',
+        message: 'The Dockerfile is larger than 64 KiB',
+      },
     ]);
   });
 });

@@ -59,8 +59,10 @@ export function jobNameFor(
 }
 
 function resources(r: StepResources) {
-  const out: { requests?: Record<string, string>; limits?: Record<string, string> } =
-    {};
+  const out: {
+    requests?: Record<string, string>;
+    limits?: Record<string, string>;
+  } = {};
   if (r.requests && Object.keys(r.requests).length) out.requests = r.requests;
   if (r.limits && Object.keys(r.limits).length) out.limits = r.limits;
   return out;
@@ -163,7 +165,10 @@ export function buildManifests(
   if (spec.dockerfile) {
     volumes.push({
       name: 'dockerfile',
-      configMap: { name: jobName, items: [{ key: 'Dockerfile', path: 'Dockerfile' }] },
+      configMap: {
+        name: jobName,
+        items: [{ key: 'Dockerfile', path: 'Dockerfile' }],
+      },
     });
     buildMounts.push({ name: 'dockerfile', mountPath: DOCKERFILE_DIR });
     dockerfilePath = `${DOCKERFILE_DIR}/Dockerfile`;
@@ -213,8 +218,13 @@ export function buildManifests(
       resources: resources(config.resources.build),
     };
   } else {
-    const dockerfileDir = dockerfilePath.slice(0, dockerfilePath.lastIndexOf('/'));
-    const dockerfileName = dockerfilePath.slice(dockerfilePath.lastIndexOf('/') + 1);
+    const dockerfileDir = dockerfilePath.slice(
+      0,
+      dockerfilePath.lastIndexOf('/'),
+    );
+    const dockerfileName = dockerfilePath.slice(
+      dockerfilePath.lastIndexOf('/') + 1,
+    );
     const args = [
       'build',
       '--frontend=dockerfile.v0',

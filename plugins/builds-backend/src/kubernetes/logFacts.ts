@@ -34,7 +34,8 @@ export function findingsFromSarif(sarif: any): ScanFinding[] {
       ).toLowerCase() as ScanFinding['severity'];
       const level = result?.level;
       if (!FINDING_SEVERITIES.includes(severity as any)) continue;
-      if (level !== 'error' && level !== 'warning' && level !== 'note') continue;
+      if (level !== 'error' && level !== 'warning' && level !== 'note')
+        continue;
       const physical = result?.locations?.[0]?.physicalLocation;
       const uri = physical?.artifactLocation?.uri;
       const line = physical?.region?.startLine;
@@ -79,7 +80,8 @@ export function readFact(
       return true;
     }
   } else if (container === 'scan') {
-    if (!line.startsWith('SCAN SUMMARY ') && !line.startsWith('SARIF ')) return false;
+    if (!line.startsWith('SCAN SUMMARY ') && !line.startsWith('SARIF '))
+      return false;
     const summary = SUMMARY.exec(line);
     if (summary) {
       const values = Object.fromEntries(

@@ -15,7 +15,11 @@ import {
  */
 export interface BuildsRepoReader {
   /** The file's text, or undefined when the repository has no such file (or cannot be read). */
-  readFile(repo: string, ref: string, path: string): Promise<string | undefined>;
+  readFile(
+    repo: string,
+    ref: string,
+    path: string,
+  ): Promise<string | undefined>;
 }
 
 /**
@@ -39,7 +43,10 @@ export class UrlReaderBuildsRepoReader implements BuildsRepoReader {
     const base = repo.replace(/\.git$/, '').replace(/\/+$/, '');
     const clean = path.replace(/^\/+/, '');
     const blob = /gitlab/i.test(new URL(base).host) ? '-/blob' : 'blob';
-    return `${base}/${blob}/${encodeURIComponent(ref).replace(/%2F/g, '/')}/${clean}`;
+    return `${base}/${blob}/${encodeURIComponent(ref).replace(
+      /%2F/g,
+      '/',
+    )}/${clean}`;
   }
 
   async readFile(repo: string, ref: string, path: string) {
@@ -57,7 +64,9 @@ export class UrlReaderBuildsRepoReader implements BuildsRepoReader {
       if (name !== 'NotFoundError' && !this.warned.has(repo)) {
         this.warned.add(repo);
         this.logger.info(
-          `builds: cannot read files of ${repo} (${(error as Error)?.message}); the catalog annotations decide how it is built`,
+          `builds: cannot read files of ${repo} (${
+            (error as Error)?.message
+          }); the catalog annotations decide how it is built`,
         );
       }
       return undefined;

@@ -71,12 +71,17 @@ export class AuthorizedBuildsService {
     );
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(
-        `You may not ${ACTIONS[permission.name] ?? permission.name} ${entityRef}`,
+        `You may not ${
+          ACTIONS[permission.name] ?? permission.name
+        } ${entityRef}`,
       );
     }
   }
 
-  async getConfig(entityRef: string, credentials: BackstageCredentials): Promise<BuildConfigView> {
+  async getConfig(
+    entityRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<BuildConfigView> {
     await this.authorize(buildsReadPermission, entityRef, credentials);
     return this.service.getConfig(entityRef);
   }
@@ -114,7 +119,10 @@ export class AuthorizedBuildsService {
     return (await this.service.getBuild(id)).entityRef;
   }
 
-  async getBuild(id: string, credentials: BackstageCredentials): Promise<Build> {
+  async getBuild(
+    id: string,
+    credentials: BackstageCredentials,
+  ): Promise<Build> {
     const build = await this.service.getBuild(id);
     await this.authorize(buildsReadPermission, build.entityRef, credentials);
     return publicBuild(build);
@@ -180,7 +188,11 @@ export class AuthorizedBuildsService {
     input: { content: string; message: string },
     credentials: BackstageCredentials,
   ): Promise<DockerfileRevision> {
-    await this.authorize(buildsDockerfileWritePermission, entityRef, credentials);
+    await this.authorize(
+      buildsDockerfileWritePermission,
+      entityRef,
+      credentials,
+    );
     return this.service.addDockerfile(entityRef, input, actorOf(credentials));
   }
 
@@ -217,7 +229,16 @@ export class AuthorizedBuildsService {
     credentials: BackstageCredentials,
   ): Promise<Waiver> {
     const waiver = await this.service.getWaiver(id);
-    await this.authorize(buildsWaiverApprovePermission, waiver.entityRef, credentials);
-    return this.service.decideWaiver(id, decision, actorOf(credentials), reason);
+    await this.authorize(
+      buildsWaiverApprovePermission,
+      waiver.entityRef,
+      credentials,
+    );
+    return this.service.decideWaiver(
+      id,
+      decision,
+      actorOf(credentials),
+      reason,
+    );
   }
 }

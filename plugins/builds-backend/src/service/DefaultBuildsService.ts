@@ -40,7 +40,9 @@ export class DockerfileInvalidError extends CustomErrorBase {
   name = 'DockerfileInvalidError' as const;
   constructor(readonly diagnostics: DockerfileDiagnostic[]) {
     super(
-      `The Dockerfile has ${diagnostics.filter(d => d.severity === 'error').length} error(s): ${diagnostics
+      `The Dockerfile has ${
+        diagnostics.filter(d => d.severity === 'error').length
+      } error(s): ${diagnostics
         .filter(d => d.severity === 'error')
         .map(d => `line ${d.line}: ${d.message}`)
         .join('; ')}`,
@@ -49,7 +51,8 @@ export class DockerfileInvalidError extends CustomErrorBase {
 }
 
 export const MAX_LOG_LINES_PER_READ = 5000;
-const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*\.lock$)[A-Za-z0-9._/-]{1,200}(?<![/.])$/;
+const BRANCH =
+  /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*\.lock$)[A-Za-z0-9._/-]{1,200}(?<![/.])$/;
 const COMMIT = /^[0-9a-f]{7,40}$/;
 
 /** A docker tag from a number and a branch or commit. */
@@ -84,7 +87,8 @@ export class DefaultBuildsService {
     const entity = await this.options.catalog.getEntityByRef(entityRef, {
       credentials: await this.options.auth.getOwnServiceCredentials(),
     });
-    if (!entity) throw new NotFoundError(`No entity ${entityRef} in the catalog`);
+    if (!entity)
+      throw new NotFoundError(`No entity ${entityRef} in the catalog`);
     return entity;
   }
 
@@ -111,7 +115,10 @@ export class DefaultBuildsService {
     return this.options.store.listBuilds(entityRef, filters, page);
   }
 
-  getStats(entityRef: string, window: '7d' | '30d' | '90d'): Promise<BuildStats> {
+  getStats(
+    entityRef: string,
+    window: '7d' | '30d' | '90d',
+  ): Promise<BuildStats> {
     return this.options.store.stats(entityRef, window);
   }
 
@@ -128,7 +135,9 @@ export class DefaultBuildsService {
   ): Promise<Build> {
     const { config, clusters, repoReader, store } = this.options;
     if (!BRANCH.test(request.branch)) {
-      throw new InputError(`"${request.branch}" is not a valid git branch name`);
+      throw new InputError(
+        `"${request.branch}" is not a valid git branch name`,
+      );
     }
     if (request.commit !== undefined && !COMMIT.test(request.commit)) {
       throw new InputError(
@@ -160,7 +169,10 @@ export class DefaultBuildsService {
         `${buildType} builds need a language: add fincloud.io/language (java, go, python, node or static) to ${entityRef}`,
       );
     }
-    if (request.dockerfileRevision !== undefined && buildType !== 'custom-dockerfile') {
+    if (
+      request.dockerfileRevision !== undefined &&
+      buildType !== 'custom-dockerfile'
+    ) {
       throw new InputError(
         'dockerfileRevision applies to custom-dockerfile builds only',
       );
@@ -187,7 +199,9 @@ export class DefaultBuildsService {
       spec.dockerfile = {
         origin: 'template',
         content:
-          buildType === 'generic' ? templates.generic : templates.compileThenBuild,
+          buildType === 'generic'
+            ? templates.generic
+            : templates.compileThenBuild,
       };
     } else if (buildType === 'custom-dockerfile') {
       const revision = await store.getDockerfile(
@@ -291,9 +305,9 @@ export class DefaultBuildsService {
       } catch (error) {
         // The controller keeps deleting until the cluster answers.
         this.options.logger.warn(
-          `build ${build.id} cancelled; its Job will be deleted when cluster "${build.cluster}" answers: ${
-            (error as Error).message
-          }`,
+          `build ${build.id} cancelled; its Job will be deleted when cluster "${
+            build.cluster
+          }" answers: ${(error as Error).message}`,
         );
       }
       const cancelled = await this.getBuild(id);
@@ -304,7 +318,11 @@ export class DefaultBuildsService {
     throw new ConflictError('The build kept changing; try again');
   }
 
-  async readLog(id: string, fromLine: number, lines: number): Promise<LogChunk> {
+  async readLog(
+    id: string,
+    fromLine: number,
+    lines: number,
+  ): Promise<LogChunk> {
     const build = await this.getBuild(id);
     const total = build.logLines;
     const start = fromLine < 0 ? Math.max(0, total + fromLine) : fromLine;
@@ -318,7 +336,11 @@ export class DefaultBuildsService {
     };
   }
 
-  async searchLog(id: string, q: string, limit: number): Promise<LogSearchResult> {
+  async searchLog(
+    id: string,
+    q: string,
+    limit: number,
+  ): Promise<LogSearchResult> {
     await this.getBuild(id);
     return this.options.store.searchLog(id, q, limit);
   }
@@ -424,4 +446,3 @@ export function publicBuild(record: BuildRecord): Build {
   } = record;
   return build;
 }
-

@@ -1,4 +1,8 @@
-import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
   BUILD_TYPES,
@@ -104,9 +108,13 @@ export function sourceRepoOf(
   entity: Entity,
   config: BuildsConfig,
 ): string | undefined {
-  const annotated = readFincloudAnnotation(entity, FINCLOUD_ANNOTATIONS.sourceRepo);
+  const annotated = readFincloudAnnotation(
+    entity,
+    FINCLOUD_ANNOTATIONS.sourceRepo,
+  );
   if (annotated) return annotated;
-  const location = entity.metadata.annotations?.['backstage.io/source-location'];
+  const location =
+    entity.metadata.annotations?.['backstage.io/source-location'];
   if (location?.startsWith('url:')) {
     return location
       .slice(4)
@@ -163,9 +171,9 @@ export async function resolveBuildConfig(
   );
   if (annotatedType && !BUILD_TYPES.includes(annotatedType as BuildType)) {
     throw new InputError(
-      `${stringifyEntityRef(entity)} has ${FINCLOUD_ANNOTATIONS.buildType}: "${annotatedType}"; use one of ${BUILD_TYPES.join(
-        ', ',
-      )}`,
+      `${stringifyEntityRef(entity)} has ${
+        FINCLOUD_ANNOTATIONS.buildType
+      }: "${annotatedType}"; use one of ${BUILD_TYPES.join(', ')}`,
     );
   }
   const annotatedLanguage = readFincloudAnnotation(
@@ -177,7 +185,9 @@ export async function resolveBuildConfig(
     !TEMPLATE_LANGUAGES.includes(annotatedLanguage as TemplateLanguage)
   ) {
     throw new InputError(
-      `${stringifyEntityRef(entity)} has ${FINCLOUD_ANNOTATIONS.language}: "${annotatedLanguage}"; fincloud generates Dockerfiles for ${TEMPLATE_LANGUAGES.join(
+      `${stringifyEntityRef(entity)} has ${
+        FINCLOUD_ANNOTATIONS.language
+      }: "${annotatedLanguage}"; fincloud generates Dockerfiles for ${TEMPLATE_LANGUAGES.join(
         ', ',
       )}`,
     );

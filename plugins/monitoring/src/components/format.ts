@@ -98,12 +98,13 @@ export function seriesName(
   return entries.map(([k, v]) => `${k}=${v}`).join(', ');
 }
 
-/** `HH:mm` for ranges within a day, `d MMM HH:mm` beyond. */
+/** `HH:mm:ss` for ranges up to 10 minutes, `HH:mm` within a day, `d MMM HH:mm` beyond. */
 export function formatTick(ms: number, rangeMs: number): string {
   const date = new Date(ms);
   const time = date.toLocaleTimeString('en-GB', {
     hour: '2-digit',
     minute: '2-digit',
+    ...(rangeMs <= 10 * 60_000 ? { second: '2-digit' as const } : {}),
   });
   if (rangeMs <= 24 * 3600_000) return time;
   const day = date.toLocaleDateString('en-GB', {

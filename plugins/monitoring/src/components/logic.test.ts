@@ -14,6 +14,7 @@ import {
   formatDuration,
   formatGroupKey,
   formatMinutes,
+  formatTick,
   formatValue,
   seriesName,
 } from './format';
@@ -73,6 +74,13 @@ describe('names and durations', () => {
     expect(formatDuration(52 * 3600_000)).toBe('2 d 4 h');
     expect(formatMinutes(0)).toBe('at once');
     expect(formatMinutes(10080)).toBe('7 d');
+  });
+
+  it('labels the time axis as precisely as the range needs', () => {
+    const t = new Date(2026, 10, 29, 12, 50, 32).getTime();
+    expect(formatTick(t, 5 * 60_000)).toBe('12:50:32');
+    expect(formatTick(t, 3600_000)).toBe('12:50');
+    expect(formatTick(t, 7 * 24 * 3600_000)).toBe('29 Nov 12:50');
   });
 
   it('writes conditions and group keys', () => {

@@ -37,6 +37,7 @@ import {
 export interface NamespaceSnapshot {
   deployments: Map<string, V1Deployment>;
   virtualServices: Map<string, any>;
+  destinationRules: Map<string, any>;
 }
 
 /** The VirtualService is not what fincloud last applied: somebody edited it. */
@@ -225,22 +226,26 @@ export class ReleaseCluster {
 
   async snapshot(cluster: string, namespace: string): Promise<NamespaceSnapshot> {
     const { apps, custom } = this.clientsFor(cluster);
-    const [deployments, vs] = await Promise.all([
-      apps.listNamespacedDeployment({ namespace }),
+    const listIstio = (plural: string) =>
       custom.listNamespacedCustomObject({
         group: ISTIO_GROUP,
         version: ISTIO_VERSION,
         namespace,
-        plural: PLURAL_VS,
-      }),
+        plural,
+      });
+    const [deployments, vs, dr] = await Promise.all([
+      apps.listNamespacedDeployment({ namespace }),
+      listIstio(PLURAL_VS),
+      listIstio(PLURAL_DR),
     ]);
+    const byName = (list: any) =>
+      new Map(((list as any).items as any[]).map(v => [v.metadata.name, v] as const));
     return {
       deployments: new Map(
         deployments.items.map(d => [d.metadata!.name!, d] as const),
       ),
-      virtualServices: new Map(
-        ((vs as any).items as any[]).map(v => [v.metadata.name, v] as const),
-      ),
+      virtualServices: byName(vs),
+      destinationRules: byName(dr),
     };
   }
 
@@ -250,20 +255,28 @@ export class ReleaseCluster {
    * when it gets 100 %, at least one for a share); DestinationRule subsets
    * are added before the VirtualService routes to them and removed after;
    * Deployments scale down last.
+   *
+   * With `snapshot` (the controller's read of the namespace this tick) the
+   * objects are taken from it instead of read one by one; every write still
+   * carries the resourceVersion it was based on, so a stale snapshot ends in
+   * a 409 and a retry, never in a lost update.
    */
   async apply(
     cluster: string,
     intent: ReleaseIntent,
-    options: { expectedHttp?: HttpRoute[] } = {},
+    options: { expectedHttp?: HttpRoute[]; snapshot?: NamespaceSnapshot } = {},
   ): Promise<ApplyResult> {
     const clients = this.clientsFor(cluster);
     const { namespace } = intent;
+    const { snapshot } = options;
     const live = new Map<string, V1Deployment | undefined>();
     const downs: DeploymentIntent[] = [];
     for (const d of intent.deployments) {
-      const current = await readOrUndefined(() =>
-        clients.apps.readNamespacedDeployment({ name: d.name, namespace }),
-      );
+      const current = snapshot
+        ? snapshot.deployments.get(d.name)
+        : await readOrUndefined(() =>
+            clients.apps.readNamespacedDeployment({ name: d.name, namespace }),
+          );
       if (current && (current.spec?.replicas ?? 1) > d.replicas) {
         downs.push(d);
         live.set(d.name, current);
@@ -304,11 +317,18 @@ export class ReleaseCluster {
       }
       await this.ensurePreview(clients, intent);
       const drName = intent.host;
-      const dr = await this.writeDestinationRule(clients, intent, drName, 'union');
+      const dr = await this.writeDestinationRule(
+        clients,
+        intent,
+        drName,
+        'union',
+        snapshot ? { object: snapshot.destinationRules.get(drName) } : undefined,
+      );
       const http = await this.writeVirtualService(
         clients,
         intent,
         options.expectedHttp,
+        snapshot ? { object: snapshot.virtualServices.get(intent.host) } : undefined,
       );
       await this.writeDestinationRule(clients, intent, drName, 'exact', dr);
       for (const d of downs) {
@@ -503,19 +523,32 @@ export class ReleaseCluster {
     clients: KubeClients,
     intent: ReleaseIntent,
     expectedHttp?: HttpRoute[],
+    known?: { object: any },
   ): Promise<HttpRoute[]> {
     const { namespace, host } = intent;
     const http = intent.http!;
     assertValidRoutes(http, Object.keys(intent.subsets!));
-    const current: any = await readOrUndefined(() =>
-      clients.custom.getNamespacedCustomObject({
-        group: ISTIO_GROUP,
-        version: ISTIO_VERSION,
-        namespace,
-        plural: PLURAL_VS,
-        name: host,
-      }),
-    );
+    const read = () =>
+      readOrUndefined<any>(() =>
+        clients.custom.getNamespacedCustomObject({
+          group: ISTIO_GROUP,
+          version: ISTIO_VERSION,
+          namespace,
+          plural: PLURAL_VS,
+          name: host,
+        }),
+      );
+    let current: any = known ? known.object : await read();
+    if (
+      known &&
+      current &&
+      expectedHttp &&
+      canonical(current.spec?.http) !== canonical(expectedHttp)
+    ) {
+      // The snapshot may predate a write by another backend: read again
+      // before calling it drift.
+      current = await read();
+    }
     if (
       current &&
       expectedHttp &&

@@ -217,7 +217,10 @@ export class ReleaseEngine {
    * under a lease (another backend applying the same release waits), after
    * the intent is durably written. Returns the release as it is afterwards.
    */
-  async applyPending(stored: StoredRelease): Promise<StoredRelease> {
+  async applyPending(
+    stored: StoredRelease,
+    snapshot?: NamespaceSnapshot,
+  ): Promise<StoredRelease> {
     if (!pending(stored)) return stored;
     const id = stored.record.release.id;
     const owner = this.options.instanceId;
@@ -242,6 +245,10 @@ export class ReleaseEngine {
       try {
         result = await this.cluster.apply(s.record.release.cluster, intent, {
           expectedHttp: forced ? undefined : s.applied?.http,
+          // The tick's read of the namespace stands for the cluster only if
+          // nobody applied this release since it was taken.
+          snapshot:
+            s.appliedGeneration === stored.appliedGeneration ? snapshot : undefined,
         });
       } catch (error) {
         return await this.applyFailed(s, error);
@@ -364,7 +371,7 @@ export class ReleaseEngine {
     let s = stored;
     if (pending(s)) {
       // The namespace was read before this apply: observe on the next tick.
-      return this.applyPending(s);
+      return this.applyPending(s, snapshot);
     }
     if (isReleaseFinished(s.record.release.state) || !snapshot) return s;
     const now = this.clock();
@@ -432,7 +439,7 @@ export class ReleaseEngine {
       if (isStale(error)) return s; // someone acted meanwhile; next tick
       throw error;
     }
-    return pending(s) ? this.applyPending(s) : s;
+    return pending(s) ? this.applyPending(s, snapshot) : s;
   }
 
   /** Reads the release and its VirtualService again; the drift's description when they still differ. */

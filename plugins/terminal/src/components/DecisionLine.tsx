@@ -10,8 +10,11 @@ import { StatusError, StatusOK } from '@backstage/core-components';
 export function DecisionLine(props: {
   line: string;
   decision: CommandDecision;
+  /** Inside an alert that already shows an icon: the verdict in words only. */
+  plain?: boolean;
 }) {
-  const { line, decision } = props;
+  const { line, decision, plain } = props;
+  const verdict = decision.allowed ? 'Allowed:' : 'Not allowed:';
   return (
     <Box
       display="flex"
@@ -19,11 +22,9 @@ export function DecisionLine(props: {
       flexWrap="wrap"
       style={{ gap: 4 }}
     >
-      {decision.allowed ? (
-        <StatusOK>Allowed:</StatusOK>
-      ) : (
-        <StatusError>Not allowed:</StatusError>
-      )}
+      {plain && <strong>{verdict}</strong>}
+      {!plain && decision.allowed && <StatusOK>{verdict}</StatusOK>}
+      {!plain && !decision.allowed && <StatusError>{verdict}</StatusError>}
       <Box component="code" fontFamily="monospace">
         {line}
       </Box>

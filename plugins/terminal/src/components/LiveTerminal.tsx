@@ -316,7 +316,11 @@ export function LiveTerminal(props: {
             aria-label="Refused command"
             onClose={() => setRefusal(undefined)}
           >
-            <DecisionLine line={refusal.line} decision={refusal.decision} />
+            <DecisionLine
+              plain
+              line={refusal.line}
+              decision={refusal.decision}
+            />
           </Alert>
         </Box>
       )}
