@@ -5,7 +5,9 @@ export interface Config {
       /** Team-lead approvals a release needs when the entity has no fincloud.io/release-approvals (0-10, default 1). */
       defaultApprovals?: number;
       /** How long an approval counts: a duration string ('24h', 'PT8H') or object ({ hours: 24 }); default 24 h. */
-      approvalTtl?: string | { days?: number; hours?: number; minutes?: number; seconds?: number };
+      approvalTtl?:
+        | string
+        | { days?: number; hours?: number; minutes?: number; seconds?: number };
       blueGreen?: {
         /** How long the old version stays warm after the switch, for an instant switch-back (default 600). */
         warmSeconds?: number;

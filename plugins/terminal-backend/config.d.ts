@@ -2,12 +2,18 @@ export interface Config {
   fincloud?: {
     /** The audited terminal (plugins/terminal-backend). */
     terminal?: {
+      /**
+       * Seconds between a replica's heartbeats for its live sessions (default
+       * 5); a session without one for 12 heartbeats is ended as lost, and
+       * terminations requested on another replica are picked up at the next.
+       */
+      heartbeatSeconds?: number;
       /** The policy entities get when nothing else picks one (default `standard`). */
       defaultPolicy?: string;
       /**
        * Named allow-list policies, owned by the platform team. A name that is
        * built in (`standard`, `minimal`) replaces it; `extends` starts from
-       * another policy and changes what is given (a command set to null is
+       * another policy and changes what is given (a command set to false is
        * removed).
        */
       policies?: {
@@ -25,8 +31,8 @@ export interface Config {
           };
         };
       };
-      /** Entity ref → policy name; wins over the entity's annotation (platform-pinned). */
-      entityPolicies?: { [entityRef: string]: string };
+      /** Policies the platform pins to entities; wins over the entity's annotation. */
+      entityPolicies?: Array<{ entityRef: string; policy: string }>;
       limits?: {
         /** Minutes without input before a session ends (default 15; fractions allowed). */
         idleMinutes?: number;

@@ -12,6 +12,7 @@ import {
   createProxyAuthProviderFactory,
 } from '@backstage/plugin-auth-node';
 import request from 'supertest';
+import { WebSocket } from 'ws';
 import {
   Caller,
   CALLER_USERS,
@@ -20,6 +21,7 @@ import {
   MATRIX_FIXTURES,
   MatrixCall,
   PERMISSION_MATRIX,
+  TERMINAL_WS_MATRIX,
 } from './permissionMatrix';
 import {
   MATRIX_FEATURES,
@@ -94,6 +96,44 @@ async function userInfo(server: Server, header: string) {
     .get('/api/auth/v1/userinfo')
     .set('authorization', header);
   return res.body.claims;
+}
+
+/** Opens the terminal WebSocket as a browser would and resolves with its close code. */
+function terminalSocketCloseCode(
+  server: Server,
+  token: string | undefined,
+  entity: string,
+  mode: string,
+): Promise<number> {
+  const address = (server as any).address();
+  const query = new URLSearchParams({
+    entityRef: `component:default/${entity}`,
+    cluster: 'sim',
+    namespace: entity === 'risk-engine' ? 'risk' : 'payments',
+    pod: `${entity}-matrix`,
+    container: entity,
+    mode,
+  });
+  const ws = new WebSocket(
+    `ws://127.0.0.1:${address.port}/api/terminal/ws?${query}`,
+    token ? ['fincloud.terminal.v1', `bearer.${token}`] : ['fincloud.terminal.v1'],
+  );
+  ws.on('open', () => {
+    if (mode === 'shell') {
+      ws.send(JSON.stringify({ type: 'justification', text: 'permission matrix: a written reason' }));
+    }
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error('the terminal WebSocket did not close within 20 s'));
+    }, 20_000);
+    ws.on('error', () => undefined);
+    ws.on('close', code => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
 }
 
 describe('the permission matrix', () => {
@@ -260,6 +300,24 @@ describe('the permission matrix', () => {
       if (row.returns && res.status >= 200 && res.status < 300) {
         row.returns(res.body, caller);
       }
+    });
+  });
+
+  // The terminal's WebSocket: its own small table (close codes, not statuses).
+  describe.each(
+    TERMINAL_WS_MATRIX.map(row => [
+      `WS /api/terminal/ws ${row.mode} ${row.entity}`,
+      row,
+    ]),
+  )('%s', (_title, row) => {
+    it.each(CALLERS)('as %s', async caller => {
+      const code = await terminalSocketCloseCode(
+        server,
+        headers[caller]?.replace(/^Bearer /, ''),
+        row.entity,
+        row.mode,
+      );
+      expect({ caller, code }).toEqual({ caller, code: row.expect[caller] });
     });
   });
 

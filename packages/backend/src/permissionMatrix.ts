@@ -172,6 +172,20 @@ const waiverBody = () => ({
   expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
 });
 
+const TERMINAL = '/api/terminal';
+const PG_TERMINAL = `${TERMINAL}/entities/component/default/payment-gateway`;
+const NO_SESSION = '00000000-0000-4000-8000-000000000000';
+
+/** WebSocket close codes: 1011 past the permission check, 4403 without it, 4401 without a user token. */
+function wsCodes(...who: Exclude<Caller, 'none' | 'service'>[]) {
+  return Object.fromEntries(
+    CALLERS.map(c => {
+      if (c === 'none' || c === 'service') return [c, 4401];
+      return [c, who.includes(c as never) ? 1011 : 4403];
+    }),
+  ) as Record<Caller, number>;
+}
+
 const RELEASES = '/api/releases';
 const PG_RELEASES = `${RELEASES}/entities/component/default/payment-gateway`;
 const RISK_RELEASES = `${RELEASES}/entities/component/default/risk-engine`;
@@ -182,9 +196,15 @@ const NO_RELEASE = '00000000-0000-4000-8000-000000000000';
  * permission was granted and the call went on (to a cluster that does not
  * answer here, 503; to an id that does not exist, 404).
  */
-function allowedThen(status: number, ...who: Exclude<Caller, 'none' | 'service'>[]) {
+function allowedThen(
+  status: number,
+  ...who: Exclude<Caller, 'none' | 'service'>[]
+) {
   return Object.fromEntries(
-    Object.entries(allowed(...who)).map(([c, s]) => [c, s === 200 ? status : s]),
+    Object.entries(allowed(...who)).map(([c, s]) => [
+      c,
+      s === 200 ? status : s,
+    ]),
   ) as Record<Caller, number>;
 }
 
@@ -353,5 +373,41 @@ export const PERMISSION_MATRIX: MatrixRow[] = [
   { method: 'POST', path: `${RELEASES}/traffic-policies/${NO_RELEASE}/approve`, body: { reason: 'matrix' }, expect: { ...allowedThen(404, ...SIGNED_IN), service: 403 } },
   { method: 'POST', path: `${RELEASES}/traffic-policies/${NO_RELEASE}/revert`, body: { reason: 'matrix' }, expect: allowedThen(404, ...SIGNED_IN) },
 
+  // --- terminal (plugins/terminal-backend) ------------------------------------
+  // The cluster does not answer: listing pods answers 503 after the permission
+  // check. No session can start, so sessions are read from an empty store:
+  // filtered lists (owners see their entities' sessions only) and 404s.
+  { method: 'GET', path: `${PG_TERMINAL}/targets`, expect: allowedThen(503, 'developer', 'lead', 'platform') },
+  { method: 'GET', path: `${TERMINAL}/entities/component/default/risk-engine/targets`, expect: allowedThen(503, 'platform') },
+  { method: 'GET', path: `${PG_TERMINAL}/policy`, expect: allowed('developer', 'lead', 'platform') },
+  { method: 'POST', path: `${PG_TERMINAL}/check`, body: { line: 'rm -rf /' }, expect: allowed('developer', 'lead', 'platform'), returns: body => { if (body.allowed !== false || body.rule !== 'binary-not-allowed:rm') throw new Error(JSON.stringify(body)); } },
+  { method: 'POST', path: `${TERMINAL}/entities/component/default/risk-engine/check`, body: { line: 'ls' }, expect: allowed('platform') },
+  // terminal.sessions.read is conditional for owners: the list is filtered, never an error.
+  { method: 'GET', path: `${TERMINAL}/sessions`, expect: allowed(...SIGNED_IN) },
+  { method: 'GET', path: `${TERMINAL}/sessions?entityRef=${q(PG)}`, expect: allowed('developer', 'lead', 'platform', 'auditor') },
+  { method: 'GET', path: `${TERMINAL}/sessions?entityRef=${q(RISK)}`, expect: allowed('platform', 'auditor') },
+  { method: 'GET', path: `${TERMINAL}/sessions/${NO_SESSION}`, expect: allowedThen(404, ...SIGNED_IN) },
+  { method: 'GET', path: `${TERMINAL}/sessions/${NO_SESSION}/recording`, expect: allowedThen(404, ...SIGNED_IN) },
+  { method: 'GET', path: `${TERMINAL}/sessions/${NO_SESSION}/commands`, expect: allowedThen(404, ...SIGNED_IN) },
+  { method: 'POST', path: `${TERMINAL}/sessions/${NO_SESSION}/terminate`, body: { reason: 'matrix' }, expect: allowedThen(404, ...SIGNED_IN) },
+
   // --- builds, releases, terminal, monitoring: add their endpoints here -----
+];
+
+/**
+ * The terminal's WebSocket (`/api/terminal/ws`), played by
+ * permissionMatrix.test.ts: the close code each caller gets. 4401: no user
+ * token (services may not open terminals); 4403: the permission is missing;
+ * 1011: the permission was granted and the session went on to the cluster,
+ * which does not answer in the matrix.
+ */
+export const TERMINAL_WS_MATRIX: Array<{
+  entity: 'payment-gateway' | 'risk-engine';
+  mode: 'restricted' | 'shell';
+  expect: Record<Caller, number>;
+}> = [
+  { entity: 'payment-gateway', mode: 'restricted', expect: wsCodes('developer', 'lead', 'platform') },
+  { entity: 'risk-engine', mode: 'restricted', expect: wsCodes('platform') },
+  { entity: 'payment-gateway', mode: 'shell', expect: wsCodes('lead', 'platform') },
+  { entity: 'risk-engine', mode: 'shell', expect: wsCodes('platform') },
 ];

@@ -14,6 +14,7 @@ import fincloudPolicy from '@fincloud/plugin-permission-backend-module-fincloud-
 import buildsPlugin from '@fincloud/plugin-builds-backend';
 import releasesPlugin from '@fincloud/plugin-releases-backend';
 import monitoringPlugin from '@fincloud/plugin-monitoring-backend';
+import terminalPlugin from '@fincloud/plugin-terminal-backend';
 
 export const MATRIX_FEATURES = [
   authPlugin,
@@ -34,6 +35,10 @@ export const MATRIX_FEATURES = [
   // the cluster are asked; none of them answers here, so allowed callers get
   // 503 (the dashboard still answers, each panel with its error).
   monitoringPlugin,
+  // Terminal: permissions are decided before the cluster is asked; the
+  // cluster does not answer here, so allowed callers get 503 where it is
+  // needed (pods) and the WebSocket closes with 1011 (see TERMINAL_WS_MATRIX).
+  terminalPlugin,
 ];
 
 /** Configuration those features need in the test (merged into the test config). */

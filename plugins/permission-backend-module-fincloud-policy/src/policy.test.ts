@@ -301,19 +301,17 @@ const entityExpectations: Array<[Permission, Record<User, [string, string]>]> =
       releasesPromotePermission,
       releasesRollbackPermission,
       releasesPolicyWritePermission,
-    ].map(
-      (p): [Permission, Record<User, [string, string]>] => [
-        p,
-        {
-          pete: [A, D],
-          paula: [A, D],
-          rob: [D, A],
-          oscar: [A, A],
-          amy: [D, D],
-          gary: [D, D],
-        },
-      ],
-    ),
+    ].map((p): [Permission, Record<User, [string, string]>] => [
+      p,
+      {
+        pete: [A, D],
+        paula: [A, D],
+        rob: [D, A],
+        oscar: [A, A],
+        amy: [D, D],
+        gary: [D, D],
+      },
+    ]),
     [
       releasesApprovePermission,
       {

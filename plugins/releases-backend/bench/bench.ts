@@ -16,7 +16,13 @@
  * (waiting on the cluster and the database included) and its own CPU time.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigReader } from '@backstage/config';
@@ -42,12 +48,19 @@ function seed() {
     objects.push({
       apiVersion: 'v1',
       kind: 'Node',
-      metadata: { name: `node-${n}`, labels: { 'fincloud.io/pool': 'general' } },
+      metadata: {
+        name: `node-${n}`,
+        labels: { 'fincloud.io/pool': 'general' },
+      },
     });
   }
   for (let ns = 0; ns < NAMESPACES; ns++) {
     const namespace = `bench-${ns}`;
-    objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: namespace },
+    });
     for (let i = 0; i < PER_NAMESPACE; i++) {
       const app = `svc-${i}`;
       objects.push({
@@ -59,7 +72,9 @@ function seed() {
           selector: { matchLabels: { app, version: 'v1' } },
           template: {
             metadata: { labels: { app, version: 'v1' } },
-            spec: { containers: [{ name: app, image: `registry.bench/${app}:1.0.0` }] },
+            spec: {
+              containers: [{ name: app, image: `registry.bench/${app}:1.0.0` }],
+            },
           },
         },
       });
@@ -67,7 +82,11 @@ function seed() {
         apiVersion: 'v1',
         kind: 'Service',
         // No simulated load: the benchmark measures the control plane.
-        metadata: { name: app, namespace, annotations: { 'sim.fincloud.io/rps': '0' } },
+        metadata: {
+          name: app,
+          namespace,
+          annotations: { 'sim.fincloud.io/rps': '0' },
+        },
         spec: { selector: { app }, ports: [{ port: 80, targetPort: 8080 }] },
       });
     }
@@ -94,8 +113,16 @@ function entity(namespace: string, name: string) {
 
 function stats(ms: number[]) {
   const sorted = [...ms].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-  return { n: sorted.length, p50: at(50), p99: at(99), max: sorted[sorted.length - 1] };
+  const at = (p: number) =>
+    sorted[
+      Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
+    ];
+  return {
+    n: sorted.length,
+    p50: at(50),
+    p99: at(99),
+    max: sorted[sorted.length - 1],
+  };
 }
 
 const fmt = (n: number) => `${n.toFixed(1)} ms`;
@@ -125,7 +152,8 @@ async function startSimProcess(objects: any[]) {
   const info = join(dir, 'state', 'sim.json');
   const deadline = Date.now() + 180_000;
   while (!existsSync(info)) {
-    if (child.exitCode !== null) throw new Error(`the simulator exited with ${child.exitCode}`);
+    if (child.exitCode !== null)
+      throw new Error(`the simulator exited with ${child.exitCode}`);
     if (Date.now() > deadline) throw new Error('the simulator did not start');
     await new Promise(r => setTimeout(r, 250));
   }
@@ -144,7 +172,9 @@ async function startSimProcess(objects: any[]) {
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
-async function cpuOf<T>(fn: () => Promise<T>): Promise<{ value: T; cpuMs: number }> {
+async function cpuOf<T>(
+  fn: () => Promise<T>,
+): Promise<{ value: T; cpuMs: number }> {
   const before = process.cpuUsage();
   const value = await fn();
   const used = process.cpuUsage(before);
@@ -168,11 +198,16 @@ const auditor: AuditorService = {
 };
 
 async function main() {
-  const base = process.env.FINCLOUD_BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432';
+  const base =
+    process.env.FINCLOUD_BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432';
   const dbName = `releases_bench_${Date.now()}`;
   const admin = knexFactory({ client: 'pg', connection: `${base}/postgres` });
   await admin.raw(`CREATE DATABASE ${dbName}`);
-  const knex = knexFactory({ client: 'pg', connection: `${base}/${dbName}`, pool: { min: 0, max: 10 } });
+  const knex = knexFactory({
+    client: 'pg',
+    connection: `${base}/${dbName}`,
+    pool: { min: 0, max: 10 },
+  });
   const sim = await startSimProcess(seed());
   // The engine's clock can jump ahead (ending every timed pause at once);
   // the simulator keeps real time.
@@ -181,7 +216,14 @@ async function main() {
     await sleep(10_000); // the seed's pods start
     const root = new ConfigReader({
       fincloud: {
-        clusters: [{ name: 'sim', url: sim.url, serviceAccountToken: sim.token, skipTLSVerify: true }],
+        clusters: [
+          {
+            name: 'sim',
+            url: sim.url,
+            serviceAccountToken: sim.token,
+            skipTLSVerify: true,
+          },
+        ],
         releases: { defaultApprovals: 0, controller: { concurrency: 16 } },
       },
     });
@@ -197,15 +239,27 @@ async function main() {
       clock: () => Date.now() + offset,
       instanceId: 'bench',
     });
-    const service = new DefaultReleaseService({ engine, clusters, config, logger });
-    const controller = new ReleaseController(engine, logger, config.controller.concurrency);
+    const service = new DefaultReleaseService({
+      engine,
+      clusters,
+      config,
+      logger,
+    });
+    const controller = new ReleaseController(
+      engine,
+      logger,
+      config.controller.concurrency,
+    );
 
-    process.stdout.write(`Creating ${NAMESPACES * PER_NAMESPACE} canary releases ...\n`);
+    process.stdout.write(
+      `Creating ${NAMESPACES * PER_NAMESPACE} canary releases ...\n`,
+    );
     const ids: string[] = [];
     const started = performance.now();
     const targets: Array<[string, string]> = [];
     for (let ns = 0; ns < NAMESPACES; ns++) {
-      for (let i = 0; i < PER_NAMESPACE; i++) targets.push([`bench-${ns}`, `svc-${i}`]);
+      for (let i = 0; i < PER_NAMESPACE; i++)
+        targets.push([`bench-${ns}`, `svc-${i}`]);
     }
     let next = 0;
     await Promise.all(
@@ -231,38 +285,51 @@ async function main() {
         }
       }),
     );
-    process.stdout.write(`  created in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(
+      `  created in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+    );
     await sleep(10_000); // canary pods ready
     for (let i = 0; i < 3; i++) {
       const t = await controller.tick();
       process.stdout.write(
-        `  warm-up tick ${i + 1}: ${t.releases} releases, ${t.changed} changed, ${t.errors} errors, ${fmt(t.durationMs)}\n`,
+        `  warm-up tick ${i + 1}: ${t.releases} releases, ${
+          t.changed
+        } changed, ${t.errors} errors, ${fmt(t.durationMs)}\n`,
       );
     }
     const paused = (await Promise.all(ids.map(id => store.get(id)))).filter(
       s => s!.record.release.state === 'paused',
     ).length;
-    process.stdout.write(`  ${paused} of ${ids.length} releases paused at step 1 (5 %)\n`);
+    process.stdout.write(
+      `  ${paused} of ${ids.length} releases paused at step 1 (5 %)\n`,
+    );
 
     const steady: number[] = [];
     const steadyCpu: number[] = [];
     for (let i = 0; i < 10; i++) {
       await sleep(1_000);
       const { value: t, cpuMs } = await cpuOf(() => controller.tick());
-      if (t.releases !== ids.length || t.errors) throw new Error(`tick: ${JSON.stringify(t)}`);
+      if (t.releases !== ids.length || t.errors)
+        throw new Error(`tick: ${JSON.stringify(t)}`);
       steady.push(t.durationMs);
       steadyCpu.push(cpuMs);
     }
     const s = stats(steady);
     const sc = stats(steadyCpu);
     process.stdout.write(
-      `Steady tick, ${ids.length} active releases: p50 ${fmt(s.p50)}, max ${fmt(s.max)} (10 ticks; controller CPU p50 ${fmt(sc.p50)})\n`,
+      `Steady tick, ${ids.length} active releases: p50 ${fmt(s.p50)}, max ${fmt(
+        s.max,
+      )} (10 ticks; controller CPU p50 ${fmt(sc.p50)})\n`,
     );
 
     offset += 3600_000; // every timed pause ends
-    const { value: busy, cpuMs: busyCpu } = await cpuOf(() => controller.tick());
+    const { value: busy, cpuMs: busyCpu } = await cpuOf(() =>
+      controller.tick(),
+    );
     process.stdout.write(
-      `Busy tick, every release advances: ${busy.changed} changed, ${busy.errors} errors, ${fmt(busy.durationMs)} (controller CPU ${fmt(busyCpu)})\n`,
+      `Busy tick, every release advances: ${busy.changed} changed, ${
+        busy.errors
+      } errors, ${fmt(busy.durationMs)} (controller CPU ${fmt(busyCpu)})\n`,
     );
 
     const latencies: number[] = [];
@@ -270,17 +337,31 @@ async function main() {
     for (const id of sample) {
       const before = (await store.get(id))!.record.release;
       const t0 = performance.now();
-      await service.act(id, { type: 'promote', by: 'user:default/bench', full: false });
-      const vs: any = await engine.cluster.readVirtualService('sim', before.namespace, before.workload);
+      await service.act(id, {
+        type: 'promote',
+        by: 'user:default/bench',
+        full: false,
+      });
+      const vs: any = await engine.cluster.readVirtualService(
+        'sim',
+        before.namespace,
+        before.workload,
+      );
       latencies.push(performance.now() - t0);
-      const canary = vs.spec.http.at(-1).route.find((r: any) => r.destination.subset === 'canary').weight;
+      const canary = vs.spec.http
+        .at(-1)
+        .route.find((r: any) => r.destination.subset === 'canary').weight;
       if (canary === before.weights.canary) {
-        throw new Error(`release ${id}: the VirtualService still says ${canary} %`);
+        throw new Error(
+          `release ${id}: the VirtualService still says ${canary} %`,
+        );
       }
     }
     const p = stats(latencies);
     process.stdout.write(
-      `promote → VirtualService patched (${p.n} promotes): p50 ${fmt(p.p50)}, p99 ${fmt(p.p99)}, max ${fmt(p.max)}\n`,
+      `promote → VirtualService patched (${p.n} promotes): p50 ${fmt(
+        p.p50,
+      )}, p99 ${fmt(p.p99)}, max ${fmt(p.max)}\n`,
     );
   } finally {
     await sim.stop();

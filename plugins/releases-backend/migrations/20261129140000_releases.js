@@ -51,7 +51,10 @@ exports.up = async function up(knex) {
     table.bigInteger('created_at').notNullable().comment('epoch ms');
     table.bigInteger('applied_at').nullable().comment('epoch ms');
     table.text('data').notNullable().comment('the proposal, JSON');
-    table.index(['entity_ref', 'created_at'], 'release_traffic_policies_entity_idx');
+    table.index(
+      ['entity_ref', 'created_at'],
+      'release_traffic_policies_entity_idx',
+    );
   });
 };
 

@@ -1,10 +1,7 @@
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { durationToMilliseconds } from '@backstage/types';
-import {
-  ReleaseStepPlan,
-  Strategy,
-} from '@fincloud/plugin-releases-common';
+import { ReleaseStepPlan, Strategy } from '@fincloud/plugin-releases-common';
 import { FreezeWindow, validateFreezeWindow } from './domain/freeze';
 import { DEFAULT_PLANS, planToSteps } from './domain/plan';
 import {
@@ -58,7 +55,9 @@ function readPlan(config: Config, key: string): ReleaseStepPlan[] {
 
 function positive(value: number, key: string, max: number) {
   if (!(value > 0 && value <= max)) {
-    throw new InputError(`${KEY}.${key} must be between 0 and ${max}, got ${value}`);
+    throw new InputError(
+      `${KEY}.${key} must be between 0 and ${max}, got ${value}`,
+    );
   }
   return value;
 }
@@ -69,48 +68,64 @@ export function readReleasesConfig(root: Config): ReleasesConfig {
   const get = <T>(fn: (cfg: Config) => T | undefined, fallback: T): T =>
     (c ? fn(c) : undefined) ?? fallback;
 
-  const defaultApprovals = get(cfg => cfg.getOptionalNumber('defaultApprovals'), 1);
-  if (!Number.isInteger(defaultApprovals) || defaultApprovals < 0 || defaultApprovals > 10) {
-    throw new InputError(`${KEY}.defaultApprovals must be an integer from 0 to 10`);
+  const defaultApprovals = get(
+    cfg => cfg.getOptionalNumber('defaultApprovals'),
+    1,
+  );
+  if (
+    !Number.isInteger(defaultApprovals) ||
+    defaultApprovals < 0 ||
+    defaultApprovals > 10
+  ) {
+    throw new InputError(
+      `${KEY}.defaultApprovals must be an integer from 0 to 10`,
+    );
   }
 
   const plans = { ...DEFAULT_PLANS };
   if (c?.has('plans.canary')) plans.canary = readPlan(c, 'plans.canary');
-  if (c?.has('plans.blueGreen')) plans['blue-green'] = readPlan(c, 'plans.blueGreen');
+  if (c?.has('plans.blueGreen'))
+    plans['blue-green'] = readPlan(c, 'plans.blueGreen');
   for (const strategy of ['canary', 'blue-green'] as Strategy[]) {
     try {
       planToSteps(strategy, plans[strategy]);
     } catch (error) {
       throw new InputError(
-        `${KEY}.plans.${strategy === 'blue-green' ? 'blueGreen' : 'canary'}: ${(error as Error).message}`,
+        `${KEY}.plans.${strategy === 'blue-green' ? 'blueGreen' : 'canary'}: ${
+          (error as Error).message
+        }`,
       );
     }
   }
 
-  const freezeWindows: FreezeWindow[] = (c?.getOptionalConfigArray('freezeWindows') ?? []).map(
-    (w, i) => {
-      const window: FreezeWindow = {
-        name: w.getOptionalString('name') ?? `freeze-${i + 1}`,
-        system: w.getOptionalString('system'),
-        cron: w.getString('cron'),
-        durationHours: w.getNumber('durationHours'),
-        timezone: w.getOptionalString('timezone') ?? 'UTC',
-      };
-      try {
-        validateFreezeWindow(window);
-      } catch (error) {
-        throw new InputError(`${KEY}.freezeWindows[${i}]: ${(error as Error).message}`);
-      }
-      return window;
-    },
-  );
+  const freezeWindows: FreezeWindow[] = (
+    c?.getOptionalConfigArray('freezeWindows') ?? []
+  ).map((w, i) => {
+    const window: FreezeWindow = {
+      name: w.getOptionalString('name') ?? `freeze-${i + 1}`,
+      system: w.getOptionalString('system'),
+      cron: w.getString('cron'),
+      durationHours: w.getNumber('durationHours'),
+      timezone: w.getOptionalString('timezone') ?? 'UTC',
+    };
+    try {
+      validateFreezeWindow(window);
+    } catch (error) {
+      throw new InputError(
+        `${KEY}.freezeWindows[${i}]: ${(error as Error).message}`,
+      );
+    }
+    return window;
+  });
 
   const profiles = c?.getOptionalConfigArray('schedulingProfiles');
   const schedulingProfiles: SchedulingProfileSpec[] = profiles
     ? profiles.map((p, i) => {
         const name = p.getString('name');
         if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
-          throw new InputError(`${KEY}.schedulingProfiles[${i}].name "${name}" must be a lowercase name`);
+          throw new InputError(
+            `${KEY}.schedulingProfiles[${i}].name "${name}" must be a lowercase name`,
+          );
         }
         return {
           name,
@@ -118,7 +133,11 @@ export function readReleasesConfig(root: Config): ReleasesConfig {
             ? {
                 nodeAffinity: p.getConfigArray('nodeAffinity').map(r => {
                   const operator = r.getString('operator');
-                  if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(operator)) {
+                  if (
+                    !['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(
+                      operator,
+                    )
+                  ) {
                     throw new InputError(
                       `${KEY}.schedulingProfiles[${i}].nodeAffinity: operator must be In, NotIn, Exists or DoesNotExist`,
                     );
@@ -126,7 +145,9 @@ export function readReleasesConfig(root: Config): ReleasesConfig {
                   return {
                     key: r.getString('key'),
                     operator: operator as any,
-                    ...(r.has('values') ? { values: r.getStringArray('values') } : {}),
+                    ...(r.has('values')
+                      ? { values: r.getStringArray('values') }
+                      : {}),
                   };
                 }),
               }
@@ -135,26 +156,38 @@ export function readReleasesConfig(root: Config): ReleasesConfig {
             ? {
                 tolerations: p.getConfigArray('tolerations').map(t => ({
                   key: t.getString('key'),
-                  ...(t.has('operator') ? { operator: t.getString('operator') as any } : {}),
+                  ...(t.has('operator')
+                    ? { operator: t.getString('operator') as any }
+                    : {}),
                   ...(t.has('value') ? { value: t.getString('value') } : {}),
-                  ...(t.has('effect') ? { effect: t.getString('effect') as any } : {}),
+                  ...(t.has('effect')
+                    ? { effect: t.getString('effect') as any }
+                    : {}),
                 })),
               }
             : {}),
-          ...(p.has('spreadAcross') ? { spreadAcross: p.getString('spreadAcross') } : {}),
+          ...(p.has('spreadAcross')
+            ? { spreadAcross: p.getString('spreadAcross') }
+            : {}),
         };
       })
     : DEFAULT_SCHEDULING_PROFILES;
   const names = new Set<string>();
   for (const p of schedulingProfiles) {
     if (names.has(p.name)) {
-      throw new InputError(`${KEY}.schedulingProfiles: "${p.name}" is defined twice`);
+      throw new InputError(
+        `${KEY}.schedulingProfiles: "${p.name}" is defined twice`,
+      );
     }
     names.add(p.name);
   }
-  const defaultSchedulingProfile = c?.getOptionalString('defaultSchedulingProfile');
+  const defaultSchedulingProfile = c?.getOptionalString(
+    'defaultSchedulingProfile',
+  );
   if (defaultSchedulingProfile && !names.has(defaultSchedulingProfile)) {
-    throw new InputError(`${KEY}.defaultSchedulingProfile "${defaultSchedulingProfile}" is not a defined profile`);
+    throw new InputError(
+      `${KEY}.defaultSchedulingProfile "${defaultSchedulingProfile}" is not a defined profile`,
+    );
   }
 
   const gatesConfig = c?.getOptionalConfigArray('analysis.gates');
@@ -163,8 +196,12 @@ export function readReleasesConfig(root: Config): ReleasesConfig {
         name: g.getString('name'),
         query: g.getString('query'),
         threshold: {
-          ...(g.has('threshold.min') ? { min: g.getNumber('threshold.min') } : {}),
-          ...(g.has('threshold.max') ? { max: g.getNumber('threshold.max') } : {}),
+          ...(g.has('threshold.min')
+            ? { min: g.getNumber('threshold.min') }
+            : {}),
+          ...(g.has('threshold.max')
+            ? { max: g.getNumber('threshold.max') }
+            : {}),
           ...(g.has('threshold.maxRatioToStable')
             ? { maxRatioToStable: g.getNumber('threshold.maxRatioToStable') }
             : {}),
@@ -176,7 +213,9 @@ export function readReleasesConfig(root: Config): ReleasesConfig {
     : DEFAULT_GATES;
   const window = get(cfg => cfg.getOptionalString('analysis.window'), '1m');
   if (!/^\d+(ms|s|m|h)$/.test(window)) {
-    throw new InputError(`${KEY}.analysis.window must be a PromQL range like 30s or 1m`);
+    throw new InputError(
+      `${KEY}.analysis.window must be a PromQL range like 30s or 1m`,
+    );
   }
   const byCluster: Record<string, string> = {};
   for (const entry of c?.getOptionalConfigArray('analysis.clusters') ?? []) {
@@ -185,10 +224,16 @@ export function readReleasesConfig(root: Config): ReleasesConfig {
 
   return {
     defaultApprovals,
-    approvalTtlMs: c ? durationMs(c, 'approvalTtl', 24 * 3600_000) : 24 * 3600_000,
+    approvalTtlMs: c
+      ? durationMs(c, 'approvalTtl', 24 * 3600_000)
+      : 24 * 3600_000,
     warmMs:
       1000 *
-      positive(get(cfg => cfg.getOptionalNumber('blueGreen.warmSeconds'), 600), 'blueGreen.warmSeconds', 7 * 86400),
+      positive(
+        get(cfg => cfg.getOptionalNumber('blueGreen.warmSeconds'), 600),
+        'blueGreen.warmSeconds',
+        7 * 86400,
+      ),
     plans,
     freezeWindows,
     schedulingProfiles,
@@ -201,7 +246,11 @@ export function readReleasesConfig(root: Config): ReleasesConfig {
       ),
       leaseMs:
         1000 *
-        positive(get(cfg => cfg.getOptionalNumber('controller.leaseSeconds'), 30), 'controller.leaseSeconds', 3600),
+        positive(
+          get(cfg => cfg.getOptionalNumber('controller.leaseSeconds'), 30),
+          'controller.leaseSeconds',
+          3600,
+        ),
       maxApplyAttempts: positive(
         get(cfg => cfg.getOptionalNumber('controller.maxApplyAttempts'), 5),
         'controller.maxApplyAttempts',
@@ -219,10 +268,18 @@ export function readReleasesConfig(root: Config): ReleasesConfig {
       window,
       intervalMs:
         1000 *
-        positive(get(cfg => cfg.getOptionalNumber('analysis.intervalSeconds'), 15), 'analysis.intervalSeconds', 3600),
+        positive(
+          get(cfg => cfg.getOptionalNumber('analysis.intervalSeconds'), 15),
+          'analysis.intervalSeconds',
+          3600,
+        ),
       timeoutMs:
         1000 *
-        positive(get(cfg => cfg.getOptionalNumber('analysis.timeoutSeconds'), 600), 'analysis.timeoutSeconds', 86400),
+        positive(
+          get(cfg => cfg.getOptionalNumber('analysis.timeoutSeconds'), 600),
+          'analysis.timeoutSeconds',
+          86400,
+        ),
       gates,
     },
   };

@@ -56,7 +56,9 @@ export const releasesPlugin = createBackendPlugin({
       async init(deps) {
         const config = readReleasesConfig(deps.config);
         deps.permissionsRegistry.addPermissions(releasesPermissions);
-        const store = await DatabaseReleaseStore.create({ database: deps.database });
+        const store = await DatabaseReleaseStore.create({
+          database: deps.database,
+        });
         const metrics =
           metricsProvider ??
           (config.analysis.prometheusUrl ||
@@ -73,13 +75,18 @@ export const releasesPlugin = createBackendPlugin({
         }
         const engine = new ReleaseEngine({
           store,
-          cluster: new ReleaseCluster(name => deps.clusters.getKubeConfig(name)),
+          cluster: new ReleaseCluster(name =>
+            deps.clusters.getKubeConfig(name),
+          ),
           config,
           logger: deps.logger,
           auditor: deps.auditor,
           signals: deps.signals,
           metrics,
-          instanceId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+          instanceId: `${hostname()}-${process.pid}-${randomUUID().slice(
+            0,
+            8,
+          )}`,
         });
         const service = new AuthorizedReleaseService(
           new DefaultReleaseService({
@@ -113,7 +120,11 @@ export const releasesPlugin = createBackendPlugin({
             const stats = await controller.tick();
             if (stats.releases > 0) {
               deps.logger.debug(
-                `Release controller: ${stats.releases} releases, ${stats.changed} changed, ${stats.errors} errors in ${Math.round(stats.durationMs)} ms`,
+                `Release controller: ${stats.releases} releases, ${
+                  stats.changed
+                } changed, ${stats.errors} errors in ${Math.round(
+                  stats.durationMs,
+                )} ms`,
               );
             }
           },

@@ -26,7 +26,10 @@ export interface RouterOptions {
 const stepSchema = z
   .object({
     weight: z.number().int().min(0).max(100),
-    pause: z.object({ seconds: z.number().int().min(0).max(604800) }).strict().optional(),
+    pause: z
+      .object({ seconds: z.number().int().min(0).max(604800) })
+      .strict()
+      .optional(),
     approval: z.boolean().optional(),
     analysis: z.boolean().optional(),
   })
@@ -47,11 +50,24 @@ const createSchema = z
       .optional(),
     routing: z
       .object({
-        header: z.object({ name: headerName, value: z.string().min(1).max(200) }).strict().optional(),
+        header: z
+          .object({ name: headerName, value: z.string().min(1).max(200) })
+          .strict()
+          .optional(),
         cookie: z
           .object({
-            name: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, "_" and "-" only'),
-            value: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'letters, digits, "_", "." and "-" only'),
+            name: z
+              .string()
+              .regex(
+                /^[A-Za-z0-9_-]{1,100}$/,
+                'letters, digits, "_" and "-" only',
+              ),
+            value: z
+              .string()
+              .regex(
+                /^[A-Za-z0-9_.-]{1,200}$/,
+                'letters, digits, "_", "." and "-" only',
+              ),
           })
           .strict()
           .optional(),
@@ -63,7 +79,13 @@ const createSchema = z
   .strict();
 
 const reasonSchema = z
-  .object({ reason: z.string().trim().min(3, 'give a reason (at least 3 characters)').max(2000) })
+  .object({
+    reason: z
+      .string()
+      .trim()
+      .min(3, 'give a reason (at least 3 characters)')
+      .max(2000),
+  })
   .strict();
 
 const promoteSchema = z.object({ full: z.boolean().optional() }).strict();
@@ -80,7 +102,9 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new InputError(
-      `invalid ${what}${issue.path.length ? ` at ${issue.path.join('.')}` : ''}: ${issue.message}`,
+      `invalid ${what}${
+        issue.path.length ? ` at ${issue.path.join('.')}` : ''
+      }: ${issue.message}`,
     );
   }
   return result.data;
@@ -175,14 +199,18 @@ export async function createRouter(
     const entity = await entityOf(req, credentials);
     const entityRef = stringifyEntityRef(entity);
     const event = await auditor.createEvent({
-      eventId: body.breakGlass ? RELEASE_EVENTS.breakGlass : RELEASE_EVENTS.create,
+      eventId: body.breakGlass
+        ? RELEASE_EVENTS.breakGlass
+        : RELEASE_EVENTS.create,
       severityLevel: body.breakGlass ? 'high' : 'medium',
       request: req,
       meta: {
         entityRef,
         image: body.image,
         strategy: body.strategy,
-        ...(body.breakGlass ? { justification: body.breakGlass.justification } : {}),
+        ...(body.breakGlass
+          ? { justification: body.breakGlass.justification }
+          : {}),
       },
     });
     const release = await audited(
@@ -205,12 +233,20 @@ export async function createRouter(
       let action: ReleaseAction;
       const by = actorOf(credentials).ref;
       if (type === 'promote') {
-        action = { type, by, full: Boolean(parse(promoteSchema, req.body, 'request').full) };
+        action = {
+          type,
+          by,
+          full: Boolean(parse(promoteSchema, req.body, 'request').full),
+        };
       } else if (type === 'pause' || type === 'resume') {
         parse(z.object({}).strict(), req.body, 'request');
         action = { type, by };
       } else {
-        action = { type, by, reason: parse(reasonSchema, req.body, 'request').reason };
+        action = {
+          type,
+          by,
+          reason: parse(reasonSchema, req.body, 'request').reason,
+        };
       }
       const entityRef = await service.releaseEntityRef(req.params.id);
       const event = await auditor.createEvent({

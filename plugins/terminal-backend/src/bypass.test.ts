@@ -127,12 +127,12 @@ describe('the restricted-mode bypass corpus', () => {
   });
 
   it('never sent a shell, a wrapper or a refused argv to the cluster, and every exec it accepted is accounted for', async () => {
-    for (const exec of sim.execs) {
-      // env is allowed only bare (it prints the environment); as a wrapper it would run a program
-      if (exec.argv[0] === 'env') expect(exec.argv).toEqual(['env']);
-      else expect(exec.argv[0]).not.toMatch(SHELLS);
-      expect(exec.tty).toBe(false);
-    }
+    // env is allowed only bare (it prints the environment); as a wrapper it would run a program
+    const wrappers = sim.execs.filter(
+      e => SHELLS.test(e.argv[0]) && !(e.argv.length === 1 && e.argv[0] === 'env'),
+    );
+    expect(wrappers).toEqual([]);
+    expect(sim.execs.filter(e => e.tty)).toEqual([]);
     // The simulator's own counter of accepted exec sessions agrees with what
     // its exec module saw: no exec got past the endpoint unrecorded.
     expect(await execSessionsTotal(sim)).toBe(sim.execs.length);

@@ -11,6 +11,7 @@ import { z } from 'zod';
 
 /** Everything the terminal reads from `fincloud.terminal`, with defaults. */
 export interface TerminalConfig {
+  heartbeatMs: number;
   defaultPolicy: string;
   policies: Map<string, TerminalPolicy>;
   entityPolicies: Map<string, string>;
@@ -120,7 +121,7 @@ function readPolicies(config: Config): Map<string, TerminalPolicy> {
       if (!/^[A-Za-z0-9_][A-Za-z0-9._+-]{0,63}$/.test(cmd)) {
         throw new InputError(`${key}.commands.${cmd}: not a command name`);
       }
-      if (raw === null) {
+      if (raw === null || raw === false) {
         delete commands[cmd];
         continue;
       }
@@ -197,16 +198,17 @@ export function readTerminalConfig(config: Config): TerminalConfig {
     );
   }
   const entityPolicies = new Map<string, string>();
-  const pins = config.getOptionalConfig('fincloud.terminal.entityPolicies');
-  for (const ref of pins?.keys() ?? []) {
-    const name = pins!.getString(ref);
+  const pins =
+    config.getOptionalConfigArray('fincloud.terminal.entityPolicies') ?? [];
+  pins.forEach((pin, index) => {
+    const key = `fincloud.terminal.entityPolicies[${index}]`;
+    const ref = pin.getString('entityRef');
+    const name = pin.getString('policy');
     if (!policies.has(name)) {
-      throw new InputError(
-        `fincloud.terminal.entityPolicies.${ref}: no policy "${name}"`,
-      );
+      throw new InputError(`${key}.policy: no policy "${name}"`);
     }
     entityPolicies.set(ref.toLocaleLowerCase('en-US'), name);
-  }
+  });
   const minutes = (key: string, fallback: number) =>
     positive(config, key, fallback) * 60_000;
   const shellCommand = config.getOptionalStringArray(
@@ -229,6 +231,8 @@ export function readTerminalConfig(config: Config): TerminalConfig {
     }
   }
   return {
+    heartbeatMs:
+      positive(config, 'fincloud.terminal.heartbeatSeconds', 5) * 1000,
     defaultPolicy,
     policies,
     entityPolicies,

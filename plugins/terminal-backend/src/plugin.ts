@@ -59,6 +59,7 @@ export const terminalPlugin = createBackendPlugin({
           `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
           store,
           logger,
+          config.heartbeatMs,
         );
         registry.start();
         const sessionDeps = {
@@ -97,11 +98,12 @@ export const terminalPlugin = createBackendPlugin({
         httpRouter.addAuthPolicy({ path: '/ws', allow: 'unauthenticated' });
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
         deps.lifecycle.addStartupHook(async () => {
-          // Any request through the router hooks the HTTP server's upgrade
-          // event: make one now so the first WebSocket is accepted at once.
+          // The socket server learns the HTTP server from a request through
+          // the router: make one now, before another plugin may add an
+          // upgrade listener (after which upgrades bypass Express).
           try {
             const base = await deps.discovery.getBaseUrl('terminal');
-            await fetch(`${base}/health`);
+            await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
           } catch (error) {
             logger.debug(`terminal: self-check request failed: ${error}`);
           }

@@ -28,7 +28,11 @@ export function component(
   name: 'payment-gateway' | 'user-portal' | 'risk-engine',
   annotations: Record<string, string> = {},
 ): Entity {
-  const ns = { 'payment-gateway': 'payments', 'user-portal': 'web', 'risk-engine': 'risk' }[name];
+  const ns = {
+    'payment-gateway': 'payments',
+    'user-portal': 'web',
+    'risk-engine': 'risk',
+  }[name];
   return {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Component',
@@ -59,7 +63,9 @@ export interface RecordedEvent {
 }
 
 /** An auditor that keeps what it is given, for asserting the events of automatic transitions. */
-export function recordingAuditor(): AuditorService & { events: RecordedEvent[] } {
+export function recordingAuditor(): AuditorService & {
+  events: RecordedEvent[];
+} {
   const events: RecordedEvent[] = [];
   return {
     events,
@@ -114,7 +120,12 @@ export async function startHarness(options: {
   const rootConfig = new ConfigReader({
     fincloud: {
       clusters: [
-        { name: 'sim', url: sim.url, serviceAccountToken: sim.token, skipTLSVerify: true },
+        {
+          name: 'sim',
+          url: sim.url,
+          serviceAccountToken: sim.token,
+          skipTLSVerify: true,
+        },
       ],
       releases: {
         defaultApprovals: 0,
@@ -146,7 +157,11 @@ export async function startHarness(options: {
       logger,
       metrics: options.metrics,
     });
-    return { engine, service, controller: new ReleaseController(engine, logger, 8) };
+    return {
+      engine,
+      service,
+      controller: new ReleaseController(engine, logger, 8),
+    };
   };
   const main = make(options.hooks);
   return {
@@ -164,11 +179,24 @@ export async function startHarness(options: {
 }
 
 /** Reads a VirtualService as the cluster has it. */
-export function virtualService(sim: ClusterSim, namespace: string, name: string): any {
-  return sim.store.get('networking.istio.io/v1beta1', 'VirtualService', namespace, name);
+export function virtualService(
+  sim: ClusterSim,
+  namespace: string,
+  name: string,
+): any {
+  return sim.store.get(
+    'networking.istio.io/v1beta1',
+    'VirtualService',
+    namespace,
+    name,
+  );
 }
 
-export function deployment(sim: ClusterSim, namespace: string, name: string): any {
+export function deployment(
+  sim: ClusterSim,
+  namespace: string,
+  name: string,
+): any {
   return sim.store.get('apps/v1', 'Deployment', namespace, name);
 }
 

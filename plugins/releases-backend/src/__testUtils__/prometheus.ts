@@ -1,5 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -54,7 +60,9 @@ export interface RunningPrometheus {
 }
 
 /** Starts a real Prometheus on a free port, scraping `target` (host:port) `/metrics` every second. */
-export async function startPrometheus(target: string): Promise<RunningPrometheus> {
+export async function startPrometheus(
+  target: string,
+): Promise<RunningPrometheus> {
   const binary = prometheusBinary();
   if (!binary) {
     throw new Error(
@@ -93,8 +101,10 @@ export async function startPrometheus(target: string): Promise<RunningPrometheus
     } catch {
       // not yet
     }
-    if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('prometheus did not get ready within 30 s');
+    if (child.exitCode !== null)
+      throw new Error(`prometheus exited with ${child.exitCode}`);
+    if (Date.now() > deadline)
+      throw new Error('prometheus did not get ready within 30 s');
     await new Promise(r => setTimeout(r, 200));
   }
   return {

@@ -1,4 +1,8 @@
-import { Release, ReleaseStepPlan, Strategy } from '@fincloud/plugin-releases-common';
+import {
+  Release,
+  ReleaseStepPlan,
+  Strategy,
+} from '@fincloud/plugin-releases-common';
 import { startRelease } from '../domain/machine';
 import { planToSteps } from '../domain/plan';
 import { MachineConfig, ReleaseRecord } from '../domain/types';
@@ -20,13 +24,12 @@ export function newRecord(options: {
   now?: number;
 }): ReleaseRecord {
   const strategy = options.strategy ?? 'canary';
-  const plan =
-    options.plan ??
-    (strategy === 'rolling'
-      ? [{ weight: 100 }]
-      : strategy === 'blue-green'
-      ? [{ weight: 0 }, { weight: 100 }]
-      : [{ weight: 5 }, { weight: 20 }, { weight: 50 }, { weight: 100 }]);
+  const defaults: Record<Strategy, ReleaseStepPlan[]> = {
+    rolling: [{ weight: 100 }],
+    'blue-green': [{ weight: 0 }, { weight: 100 }],
+    canary: [{ weight: 5 }, { weight: 20 }, { weight: 50 }, { weight: 100 }],
+  };
+  const plan = options.plan ?? defaults[strategy];
   const at = new Date(options.now ?? T0).toISOString();
   const release: Release = {
     id: 'r-1',
@@ -49,7 +52,12 @@ export function newRecord(options: {
     updatedAt: at,
     analyses: [],
     ...(strategy === 'blue-green'
-      ? { blueGreen: { previewService: 'payment-gateway-preview', activeColor: 'blue' as const } }
+      ? {
+          blueGreen: {
+            previewService: 'payment-gateway-preview',
+            activeColor: 'blue' as const,
+          },
+        }
       : {}),
     revision: 1,
     history: [],
@@ -59,9 +67,12 @@ export function newRecord(options: {
       release,
       internal: {
         stableDeployment: 'payment-gateway',
-        ...(strategy !== 'rolling' ? { newDeployment: 'payment-gateway-2.8.0' } : {}),
+        ...(strategy !== 'rolling'
+          ? { newDeployment: 'payment-gateway-2.8.0' }
+          : {}),
         container: 'payment-gateway',
-        previousImage: 'registry.fincloud.example/payments/payment-gateway:2.7.0',
+        previousImage:
+          'registry.fincloud.example/payments/payment-gateway:2.7.0',
         stableReplicas: 3,
         phase: 'start',
         touched: false,

@@ -1,5 +1,10 @@
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
-import { KubeConfig, V1Deployment, V1Node, V1Service } from '@kubernetes/client-node';
+import {
+  KubeConfig,
+  V1Deployment,
+  V1Node,
+  V1Service,
+} from '@kubernetes/client-node';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Service } from 'kubernetes-models/v1/Service';
 import { DestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule';
@@ -82,7 +87,8 @@ export function deploymentReady(
 ): boolean {
   if (!d) return replicas === 0;
   const status = d.status ?? {};
-  const observed = (status.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
+  const observed =
+    (status.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
   if (!observed) return false;
   if ((d.spec?.replicas ?? 1) !== replicas) return false;
   if (replicas === 0) return true;
@@ -94,7 +100,9 @@ export function deploymentReady(
 }
 
 /** The rollout failure Kubernetes reports (`ProgressDeadlineExceeded`), if any. */
-export function rolloutFailure(d: V1Deployment | undefined): string | undefined {
+export function rolloutFailure(
+  d: V1Deployment | undefined,
+): string | undefined {
   const condition = d?.status?.conditions?.find(
     c => c.type === 'Progressing' && c.status === 'False',
   );
@@ -118,9 +126,7 @@ function mainContainer(d: V1Deployment, workload: string) {
 export class ReleaseCluster {
   private readonly clients = new Map<string, KubeClients>();
 
-  constructor(
-    private readonly kubeConfig: (cluster: string) => KubeConfig,
-  ) {}
+  constructor(private readonly kubeConfig: (cluster: string) => KubeConfig) {}
 
   clientsFor(cluster: string): KubeClients {
     let c = this.clients.get(cluster);
@@ -167,7 +173,9 @@ export class ReleaseCluster {
     }
     const container = mainContainer(d, workload);
     if (!container?.image) {
-      throw new InputError(`Deployment ${d.metadata?.name} has no container image`);
+      throw new InputError(
+        `Deployment ${d.metadata?.name} has no container image`,
+      );
     }
     const version =
       d.spec?.template?.metadata?.labels?.version ??
@@ -206,13 +214,19 @@ export class ReleaseCluster {
           MANAGED_BY['app.kubernetes.io/managed-by']
       ) {
         throw new ConflictError(
-          `${plural === PLURAL_VS ? 'VirtualService' : 'DestinationRule'} ${namespace}/${name} exists and is not managed by fincloud releases; label it app.kubernetes.io/managed-by=fincloud-releases to hand it over`,
+          `${
+            plural === PLURAL_VS ? 'VirtualService' : 'DestinationRule'
+          } ${namespace}/${name} exists and is not managed by fincloud releases; label it app.kubernetes.io/managed-by=fincloud-releases to hand it over`,
         );
       }
     }
   }
 
-  async readVirtualService(cluster: string, namespace: string, name: string): Promise<any> {
+  async readVirtualService(
+    cluster: string,
+    namespace: string,
+    name: string,
+  ): Promise<any> {
     return readOrUndefined(() =>
       this.clientsFor(cluster).custom.getNamespacedCustomObject({
         group: ISTIO_GROUP,
@@ -224,7 +238,10 @@ export class ReleaseCluster {
     );
   }
 
-  async snapshot(cluster: string, namespace: string): Promise<NamespaceSnapshot> {
+  async snapshot(
+    cluster: string,
+    namespace: string,
+  ): Promise<NamespaceSnapshot> {
     const { apps, custom } = this.clientsFor(cluster);
     const listIstio = (plural: string) =>
       custom.listNamespacedCustomObject({
@@ -239,7 +256,9 @@ export class ReleaseCluster {
       listIstio(PLURAL_DR),
     ]);
     const byName = (list: any) =>
-      new Map(((list as any).items as any[]).map(v => [v.metadata.name, v] as const));
+      new Map(
+        ((list as any).items as any[]).map(v => [v.metadata.name, v] as const),
+      );
     return {
       deployments: new Map(
         deployments.items.map(d => [d.metadata!.name!, d] as const),
@@ -282,7 +301,10 @@ export class ReleaseCluster {
         live.set(d.name, current);
         continue;
       }
-      live.set(d.name, await this.ensureDeployment(clients, namespace, d, current));
+      live.set(
+        d.name,
+        await this.ensureDeployment(clients, namespace, d, current),
+      );
     }
 
     if (intent.http && intent.subsets) {
@@ -291,7 +313,9 @@ export class ReleaseCluster {
         Math.max(
           0,
           ...intent.http!.flatMap(r =>
-            r.route.filter(x => x.destination.subset === subset).map(x => x.weight),
+            r.route
+              .filter(x => x.destination.subset === subset)
+              .map(x => x.weight),
           ),
         );
       const deploymentOf = (subset: 'stable' | 'canary') => {
@@ -322,13 +346,17 @@ export class ReleaseCluster {
         intent,
         drName,
         'union',
-        snapshot ? { object: snapshot.destinationRules.get(drName) } : undefined,
+        snapshot
+          ? { object: snapshot.destinationRules.get(drName) }
+          : undefined,
       );
       const http = await this.writeVirtualService(
         clients,
         intent,
         options.expectedHttp,
-        snapshot ? { object: snapshot.virtualServices.get(intent.host) } : undefined,
+        snapshot
+          ? { object: snapshot.virtualServices.get(intent.host) }
+          : undefined,
       );
       await this.writeDestinationRule(clients, intent, drName, 'exact', dr);
       for (const d of downs) {
@@ -346,8 +374,9 @@ export class ReleaseCluster {
     clients: KubeClients,
     namespace: string,
     d: DeploymentIntent,
-    current: V1Deployment | undefined,
+    found: V1Deployment | undefined,
   ): Promise<V1Deployment | undefined> {
+    let current = found;
     if (!current) {
       if (!d.template) {
         if (d.replicas === 0) return undefined;
@@ -360,10 +389,16 @@ export class ReleaseCluster {
       });
       const body = versionDeployment(source, d, namespace);
       try {
-        return await clients.apps.createNamespacedDeployment({ namespace, body });
+        return await clients.apps.createNamespacedDeployment({
+          namespace,
+          body,
+        });
       } catch (error) {
         if (statusOf(error) !== 409) throw error;
-        current = await clients.apps.readNamespacedDeployment({ name: d.name, namespace });
+        current = await clients.apps.readNamespacedDeployment({
+          name: d.name,
+          namespace,
+        });
       }
     }
     const patch: any = {};
@@ -372,12 +407,16 @@ export class ReleaseCluster {
     }
     const podSpec = current.spec?.template?.spec;
     if (d.image) {
-      const container = podSpec?.containers.find(c => c.name === d.image!.container);
+      const container = podSpec?.containers.find(
+        c => c.name === d.image!.container,
+      );
       if (container && container.image !== d.image.image) {
         patch.spec = {
           ...(patch.spec ?? {}),
           template: {
-            spec: { containers: [{ name: d.image.container, image: d.image.image }] },
+            spec: {
+              containers: [{ name: d.image.container, image: d.image.image }],
+            },
           },
         };
       }
@@ -410,7 +449,11 @@ export class ReleaseCluster {
       name: intent.host,
       namespace,
     });
-    const selector = { ...(main.spec?.selector ?? {}), app: intent.workload, version };
+    const selector = {
+      ...(main.spec?.selector ?? {}),
+      app: intent.workload,
+      version,
+    };
     if (existing) {
       await clients.core.patchNamespacedService(
         { name, namespace, body: { spec: { selector } } },
@@ -422,7 +465,11 @@ export class ReleaseCluster {
       metadata: {
         name,
         namespace,
-        labels: { ...MANAGED_BY, app: intent.workload, [RELEASE_ID_LABEL]: intent.releaseId },
+        labels: {
+          ...MANAGED_BY,
+          app: intent.workload,
+          [RELEASE_ID_LABEL]: intent.releaseId,
+        },
         annotations: { 'fincloud.io/preview-of': intent.host },
       },
       spec: {
@@ -430,14 +477,19 @@ export class ReleaseCluster {
         ports: (main.spec?.ports ?? []).map(p => ({
           ...(p.name ? { name: p.name } : {}),
           port: p.port,
-          ...(p.targetPort !== undefined ? { targetPort: p.targetPort as any } : {}),
+          ...(p.targetPort !== undefined
+            ? { targetPort: p.targetPort as any }
+            : {}),
           ...(p.protocol ? { protocol: p.protocol as any } : {}),
         })),
       },
     });
     body.validate();
     try {
-      await clients.core.createNamespacedService({ namespace, body: body.toJSON() as any });
+      await clients.core.createNamespacedService({
+        namespace,
+        body: body.toJSON() as any,
+      });
     } catch (error) {
       if (statusOf(error) !== 409) throw error;
     }
@@ -470,7 +522,9 @@ export class ReleaseCluster {
         name: subset,
         labels: { version: version! },
         // Traffic policies (circuit breaking) stay with their subset.
-        ...(previous?.trafficPolicy ? { trafficPolicy: previous.trafficPolicy } : {}),
+        ...(previous?.trafficPolicy
+          ? { trafficPolicy: previous.trafficPolicy }
+          : {}),
       };
     });
     const subsets =
@@ -485,13 +539,16 @@ export class ReleaseCluster {
       host: intent.host,
       subsets,
     };
-    if (current && canonical(current.spec) === canonical(spec)) return { object: current };
+    if (current && canonical(current.spec) === canonical(spec))
+      return { object: current };
     const body = new DestinationRule({
       metadata: {
         name,
         namespace,
         labels: { ...(current?.metadata?.labels ?? {}), ...MANAGED_BY },
-        ...(current ? { resourceVersion: current.metadata.resourceVersion } : {}),
+        ...(current
+          ? { resourceVersion: current.metadata.resourceVersion }
+          : {}),
       },
       spec,
     });
@@ -554,10 +611,13 @@ export class ReleaseCluster {
       expectedHttp &&
       canonical(current.spec?.http) !== canonical(expectedHttp)
     ) {
-      throw new DriftError(describeDrift(namespace, host, current.spec?.http, expectedHttp));
+      throw new DriftError(
+        describeDrift(namespace, host, current.spec?.http, expectedHttp),
+      );
     }
     const spec = { ...(current?.spec ?? {}), hosts: [host], http };
-    if (current && canonical(current.spec) === canonical(spec)) return current.spec.http;
+    if (current && canonical(current.spec) === canonical(spec))
+      return current.spec.http;
     const body = new VirtualService({
       metadata: {
         name: host,
@@ -567,7 +627,9 @@ export class ReleaseCluster {
           ...MANAGED_BY,
           [RELEASE_ID_LABEL]: intent.releaseId,
         },
-        ...(current ? { resourceVersion: current.metadata.resourceVersion } : {}),
+        ...(current
+          ? { resourceVersion: current.metadata.resourceVersion }
+          : {}),
       },
       spec: spec as any,
     });
@@ -622,7 +684,10 @@ export class ReleaseCluster {
           name: rateLimitFilterName(workload),
         }),
       ),
-      apps.listNamespacedDeployment({ namespace, labelSelector: `app=${workload}` }),
+      apps.listNamespacedDeployment({
+        namespace,
+        labelSelector: `app=${workload}`,
+      }),
     ]);
     const subsetVersions: Record<string, string> = {};
     for (const sub of dr?.spec?.subsets ?? []) {
@@ -630,7 +695,10 @@ export class ReleaseCluster {
     }
     const readyOf = (version?: string) =>
       deployments.items
-        .filter(d => !version || d.spec?.template?.metadata?.labels?.version === version)
+        .filter(
+          d =>
+            !version || d.spec?.template?.metadata?.labels?.version === version,
+        )
         .reduce((n, d) => n + (d.status?.readyReplicas ?? 0), 0);
     const readyBySubset: Record<string, number> = {};
     for (const [name, version] of Object.entries(subsetVersions)) {
@@ -639,11 +707,15 @@ export class ReleaseCluster {
     return {
       inCluster: {
         destinationRule: {
-          ...(dr?.spec?.trafficPolicy ? { trafficPolicy: dr.spec.trafficPolicy } : {}),
+          ...(dr?.spec?.trafficPolicy
+            ? { trafficPolicy: dr.spec.trafficPolicy }
+            : {}),
           subsets: [...(dr?.spec?.subsets ?? [])]
             .map((sub: any) => ({
               name: sub.name,
-              ...(sub.trafficPolicy ? { trafficPolicy: sub.trafficPolicy } : {}),
+              ...(sub.trafficPolicy
+                ? { trafficPolicy: sub.trafficPolicy }
+                : {}),
             }))
             .sort((a, b) => a.name.localeCompare(b.name)),
         },
@@ -690,7 +762,9 @@ export class ReleaseCluster {
     spec.subsets = (current?.spec?.subsets ?? []).map((sub: any) => {
       const w = wanted.destinationRule?.subsets?.find(x => x.name === sub.name);
       const { trafficPolicy: _old, ...rest } = sub;
-      return w?.trafficPolicy ? { ...rest, trafficPolicy: w.trafficPolicy } : rest;
+      return w?.trafficPolicy
+        ? { ...rest, trafficPolicy: w.trafficPolicy }
+        : rest;
     });
     if (spec.subsets.length === 0) delete spec.subsets;
     if (!current || canonical(current.spec) !== canonical(spec)) {
@@ -699,7 +773,9 @@ export class ReleaseCluster {
           name: workload,
           namespace,
           labels: { ...(current?.metadata?.labels ?? {}), ...MANAGED_BY },
-          ...(current ? { resourceVersion: current.metadata.resourceVersion } : {}),
+          ...(current
+            ? { resourceVersion: current.metadata.resourceVersion }
+            : {}),
         },
         spec,
       });
@@ -842,7 +918,9 @@ export function versionDeployment(
     spec: {
       replicas: d.replicas,
       selector: { matchLabels: { app, version: t.version } },
-      ...(source.spec?.strategy ? { strategy: source.spec.strategy as any } : {}),
+      ...(source.spec?.strategy
+        ? { strategy: source.spec.strategy as any }
+        : {}),
       ...(source.spec?.minReadySeconds !== undefined
         ? { minReadySeconds: source.spec.minReadySeconds }
         : {}),

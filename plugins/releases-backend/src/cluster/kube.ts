@@ -30,7 +30,9 @@ export const ISTIO_VERSION = 'v1beta1';
 export const ENVOY_FILTER_VERSION = 'v1alpha3';
 
 /** Labels on everything fincloud releases creates. */
-export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'fincloud-releases' };
+export const MANAGED_BY = {
+  'app.kubernetes.io/managed-by': 'fincloud-releases',
+};
 export const RELEASE_ID_LABEL = 'fincloud.io/release-id';
 
 export const mergePatch = () =>
@@ -68,7 +70,10 @@ export function describeKubeError(error: unknown): string {
  * errors: unreachable or failing (5xx) → 503 ServiceUnavailableError; the
  * backend errors of @backstage/errors (400, 404, 409 ...) pass through.
  */
-export async function clusterCall<T>(cluster: string, call: () => Promise<T>): Promise<T> {
+export async function clusterCall<T>(
+  cluster: string,
+  call: () => Promise<T>,
+): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -76,7 +81,9 @@ export async function clusterCall<T>(cluster: string, call: () => Promise<T>): P
     const status = statusOf(error);
     if (status === undefined || status >= 500 || status === 429) {
       throw new ServiceUnavailableError(
-        `cluster ${cluster} cannot be reached or failed: ${describeKubeError(error)}`,
+        `cluster ${cluster} cannot be reached or failed: ${describeKubeError(
+          error,
+        )}`,
       );
     }
     throw new Error(`cluster ${cluster} answered ${describeKubeError(error)}`);

@@ -162,10 +162,7 @@ export class DatabaseReleaseStore implements ReleaseStore {
     return row ? toStored(row) : undefined;
   }
 
-  async list(
-    entityRef: string,
-    options: { limit: number; cursor?: string },
-  ) {
+  async list(entityRef: string, options: { limit: number; cursor?: string }) {
     let query = this.db<ReleaseRow>('releases')
       .where({ entity_ref: entityRef })
       .orderBy([
@@ -178,7 +175,9 @@ export class DatabaseReleaseStore implements ReleaseStore {
       query = query.andWhere(q =>
         q
           .where('created_at', '<', createdAt)
-          .orWhere(q2 => q2.where('created_at', '=', createdAt).andWhere('id', '<', id)),
+          .orWhere(q2 =>
+            q2.where('created_at', '=', createdAt).andWhere('id', '<', id),
+          ),
       );
     }
     const rows = await query;
@@ -223,7 +222,9 @@ export class DatabaseReleaseStore implements ReleaseStore {
       state: release.state,
       revision,
       updated_at: Date.parse(release.updatedAt),
-      active_entity_ref: isReleaseFinished(release.state) ? null : release.entityRef,
+      active_entity_ref: isReleaseFinished(release.state)
+        ? null
+        : release.entityRef,
       data: JSON.stringify({ ...record, release: { ...release, revision } }),
     };
     const query = this.db<ReleaseRow>('releases').where({
@@ -249,7 +250,10 @@ export class DatabaseReleaseStore implements ReleaseStore {
       record: { ...record, release: { ...release, revision } },
       revision,
       ...(intent.changed
-        ? { intent: intent.value, intentGeneration: previous.intentGeneration + 1 }
+        ? {
+            intent: intent.value,
+            intentGeneration: previous.intentGeneration + 1,
+          }
         : {}),
     };
   }

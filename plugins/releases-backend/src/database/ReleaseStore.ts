@@ -73,10 +73,19 @@ export interface ReleaseStore {
     intent: { value: ReleaseIntent | null; changed: boolean },
   ): Promise<StoredRelease>;
   /** Takes (or renews) the apply lease; false when another holder's lease is still running. */
-  claim(id: string, owner: string, now: number, leaseMs: number): Promise<boolean>;
+  claim(
+    id: string,
+    owner: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<boolean>;
   unclaim(id: string, owner: string): Promise<void>;
   /** Records that `generation` is in the cluster and ends the lease, if the caller still holds it. */
-  markApplied(id: string, owner: string, applied: AppliedState): Promise<boolean>;
+  markApplied(
+    id: string,
+    owner: string,
+    applied: AppliedState,
+  ): Promise<boolean>;
 
   insertPolicy(
     proposal: TrafficPolicyProposal,

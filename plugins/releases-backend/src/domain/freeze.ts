@@ -26,7 +26,9 @@ export function validateFreezeWindow(window: FreezeWindow): void {
     strict: false,
   });
   if (!(window.durationHours > 0 && window.durationHours <= 24 * 31)) {
-    throw new Error(`durationHours must be between 0 and 744, got ${window.durationHours}`);
+    throw new Error(
+      `durationHours must be between 0 and 744, got ${window.durationHours}`,
+    );
   }
 }
 

@@ -6,7 +6,12 @@ import {
   isReleaseFinished,
 } from '@fincloud/plugin-releases-common';
 import { MACHINE, T0, newRecord } from '../__testUtils__/records';
-import { MachineInput, appliedWeight, desiredState, transition } from './machine';
+import {
+  MachineInput,
+  appliedWeight,
+  desiredState,
+  transition,
+} from './machine';
 import { ReleaseRecord } from './types';
 
 /**
@@ -52,20 +57,29 @@ const planArb = fc.oneof(
       { weight: 100, ...(f.approval ? { approval: true } : {}) },
     ] as ReleaseStepPlan[],
   })),
-  fc.constant({ strategy: 'rolling' as const, plan: [{ weight: 100 }] as ReleaseStepPlan[] }),
+  fc.constant({
+    strategy: 'rolling' as const,
+    plan: [{ weight: 100 }] as ReleaseStepPlan[],
+  }),
 );
 
 const person = fc.constantFrom(...PEOPLE);
 const inputArb: fc.Arbitrary<MachineInput> = fc.oneof(
   person.map(by => ({ type: 'approve' as const, by, reason: 'looks good' })),
   person.map(by => ({ type: 'reject' as const, by, reason: 'no' })),
-  fc.tuple(person, fc.boolean()).map(([by, full]) => ({ type: 'promote' as const, by, full })),
+  fc
+    .tuple(person, fc.boolean())
+    .map(([by, full]) => ({ type: 'promote' as const, by, full })),
   person.map(by => ({ type: 'pause' as const, by })),
   person.map(by => ({ type: 'resume' as const, by })),
   person.map(by => ({ type: 'rollback' as const, by, reason: 'abort' })),
   person.map(by => ({ type: 'switch-back' as const, by, reason: 'back' })),
   fc.boolean().map(ready => ({ type: 'observed' as const, ready })),
-  fc.constant({ type: 'observed' as const, ready: false, rolloutFailed: 'deadline exceeded' }),
+  fc.constant({
+    type: 'observed' as const,
+    ready: false,
+    rolloutFailed: 'deadline exceeded',
+  }),
   fc.constantFrom<boolean | null>(true, false, null).map(pass => ({
     type: 'analysis' as const,
     analysis: {
@@ -73,7 +87,14 @@ const inputArb: fc.Arbitrary<MachineInput> = fc.oneof(
       at: new Date(T0).toISOString(),
       pass: pass === true,
       results: [
-        { name: 'success-rate', query: 'q', canary: pass === null ? null : 0.9, stable: 0.99, threshold: '>= 0.99', pass },
+        {
+          name: 'success-rate',
+          query: 'q',
+          canary: pass === null ? null : 0.9,
+          stable: 0.99,
+          threshold: '>= 0.99',
+          pass,
+        },
       ],
     },
   })),
@@ -89,7 +110,9 @@ const inputArb: fc.Arbitrary<MachineInput> = fc.oneof(
 const scenarioArb = fc.record({
   plan: planArb,
   requiredApprovals: fc.integer({ min: 0, max: 2 }),
-  ops: fc.array(fc.tuple(inputArb, fc.integer({ min: 0, max: 120_000 })), { maxLength: 30 }),
+  ops: fc.array(fc.tuple(inputArb, fc.integer({ min: 0, max: 120_000 })), {
+    maxLength: 30,
+  }),
 });
 
 // Plain assertions: they run a few hundred thousand times.
@@ -100,12 +123,19 @@ function checkRoutes(record: ReleaseRecord) {
   for (const route of intent.http) {
     let total = 0;
     for (const d of route.route) {
-      assert.ok(Number.isInteger(d.weight) && d.weight >= 0 && d.weight <= 100, `weight ${d.weight}`);
-      assert.ok(subsets.includes(d.destination.subset), `subset ${d.destination.subset} missing`);
+      assert.ok(
+        Number.isInteger(d.weight) && d.weight >= 0 && d.weight <= 100,
+        `weight ${d.weight}`,
+      );
+      assert.ok(
+        subsets.includes(d.destination.subset),
+        `subset ${d.destination.subset} missing`,
+      );
       total += d.weight;
     }
     assert.equal(total, 100, 'weights add up to 100');
-    if (route.mirror) assert.ok(subsets.includes(route.mirror.subset), 'mirror subset exists');
+    if (route.mirror)
+      assert.ok(subsets.includes(route.mirror.subset), 'mirror subset exists');
   }
 }
 
@@ -114,13 +144,29 @@ function checkHistory(record: ReleaseRecord) {
   assert.ok(history.length > 0, 'history is not empty');
   assert.equal(history[0].from, null);
   for (let i = 1; i < history.length; i++) {
-    assert.equal(history[i].from, history[i - 1].to, `history entry ${i} continues the previous one`);
-    assert.ok(Date.parse(history[i].at) >= Date.parse(history[i - 1].at), 'history is in time order');
+    assert.equal(
+      history[i].from,
+      history[i - 1].to,
+      `history entry ${i} continues the previous one`,
+    );
+    assert.ok(
+      Date.parse(history[i].at) >= Date.parse(history[i - 1].at),
+      'history is in time order',
+    );
   }
-  assert.equal(history[history.length - 1].to, record.release.state, 'history ends in the state');
+  assert.equal(
+    history[history.length - 1].to,
+    record.release.state,
+    'history ends in the state',
+  );
   const finals = history.filter(h => isReleaseFinished(h.to));
   assert.ok(finals.length <= 1, 'one final state at most');
-  if (finals.length) assert.equal(history[history.length - 1], finals[0], 'the final state is last');
+  if (finals.length)
+    assert.equal(
+      history[history.length - 1],
+      finals[0],
+      'the final state is last',
+    );
 }
 
 describe('the release state machine, over random operation sequences', () => {
@@ -168,21 +214,34 @@ describe('the release state machine, over random operation sequences', () => {
           assert.equal(release.weights.stable + release.weights.canary, 100);
           checkRoutes(record);
           checkHistory(record);
-          assert.ok(!release.approvals.some(a => a.by === REQUESTER), 'the requester never approves');
-          assert.ok(release.steps.filter(s => s.status === 'active').length <= 1, 'one active step');
+          assert.ok(
+            !release.approvals.some(a => a.by === REQUESTER),
+            'the requester never approves',
+          );
+          assert.ok(
+            release.steps.filter(s => s.status === 'active').length <= 1,
+            'one active step',
+          );
           const weight = appliedWeight(record);
           if (record.internal.outcome !== 'restored') {
             // Traffic to the new version only grows until an abort.
-            assert.ok(weight >= lastWeight, `weight went from ${lastWeight} to ${weight}`);
+            assert.ok(
+              weight >= lastWeight,
+              `weight went from ${lastWeight} to ${weight}`,
+            );
           } else if (record.internal.touched) {
             const intent = desiredState(record)!;
             if (intent.http) {
               assert.deepEqual(intent.http.at(-1)!.route, [
-                { destination: { host: 'payment-gateway', subset: 'stable' }, weight: 100 },
+                {
+                  destination: { host: 'payment-gateway', subset: 'stable' },
+                  weight: 100,
+                },
               ]);
             }
             assert.equal(
-              intent.deployments.find(d => d.name === 'payment-gateway-2.8.0')?.replicas ?? 0,
+              intent.deployments.find(d => d.name === 'payment-gateway-2.8.0')
+                ?.replicas ?? 0,
               0,
             );
           }

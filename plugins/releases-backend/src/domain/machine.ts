@@ -137,7 +137,10 @@ class Transition {
     step.startedAt = iso(this.now);
     if (this.release.blueGreen && step.weight >= 100) {
       // The switch: all traffic to the new (green) version at once.
-      this.release.blueGreen = { ...this.release.blueGreen, activeColor: 'green' };
+      this.release.blueGreen = {
+        ...this.release.blueGreen,
+        activeColor: 'green',
+      };
     }
     delete step.finishedAt;
     this.release.currentStep = i;
@@ -149,7 +152,13 @@ class Transition {
     delete this.internal.stepReadyAt;
     delete this.internal.analysisStartedAt;
     delete this.internal.lastAnalysisAt;
-    this.setState('progressing', undefined, `step ${i + 1} of ${this.release.steps.length}: ${step.weight} % to ${this.release.version}`);
+    this.setState(
+      'progressing',
+      undefined,
+      `step ${i + 1} of ${this.release.steps.length}: ${step.weight} % to ${
+        this.release.version
+      }`,
+    );
   }
 
   /** Step `i` waits for approval (or, when none is needed, starts). */
@@ -225,7 +234,9 @@ class Transition {
       this.setState(
         'progressing',
         undefined,
-        `switched; ${this.release.stableVersion} kept warm until ${iso(this.now + warmMs)}`,
+        `switched; ${this.release.stableVersion} kept warm until ${iso(
+          this.now + warmMs,
+        )}`,
       );
       return;
     }
@@ -244,7 +255,8 @@ class Transition {
   restore(to: 'rolled-back' | 'rejected' | 'failed', reason: string) {
     const step = this.release.steps[this.release.currentStep];
     if (step && step.status === 'active') {
-      step.status = to === 'rolled-back' || to === 'failed' ? 'failed' : 'skipped';
+      step.status =
+        to === 'rolled-back' || to === 'failed' ? 'failed' : 'skipped';
       step.finishedAt = iso(this.now);
     }
     for (const s of this.release.steps) {
@@ -311,7 +323,10 @@ export function transition(
           `four-eyes: ${input.by} requested this release and cannot ${input.type} it; another team lead must`,
         );
       }
-      if (release.state !== 'awaiting-approval' || internal.gate === undefined) {
+      if (
+        release.state !== 'awaiting-approval' ||
+        internal.gate === undefined
+      ) {
         throw new ConflictError(
           `release ${release.id} is ${release.state}: there is nothing to ${input.type}`,
         );
@@ -336,7 +351,10 @@ export function transition(
         t.restore('rejected', `rejected by ${input.by}: ${input.reason}`);
         return t.record;
       }
-      if (validApprovers(release, gate, now).length >= approvalsNeeded(release, gate)) {
+      if (
+        validApprovers(release, gate, now).length >=
+        approvalsNeeded(release, gate)
+      ) {
         t.enterStep(gate === 'start' ? 0 : gate);
       } else {
         // Recorded; still waiting for more approvals.
@@ -347,7 +365,9 @@ export function transition(
           cause: 'approve',
           by: input.by,
           step: release.currentStep,
-          reason: `approved (${validApprovers(release, gate, now).length} of ${approvalsNeeded(release, gate)})`,
+          reason: `approved (${
+            validApprovers(release, gate, now).length
+          } of ${approvalsNeeded(release, gate)})`,
         });
       }
       return t.record;
@@ -423,7 +443,9 @@ export function transition(
       if (release.state !== 'paused' || internal.pausedBy === 'timer') {
         throw new ConflictError(
           `release ${release.id} is ${release.state}${
-            internal.pausedBy === 'timer' ? ' (a timed pause: promote to skip it)' : ''
+            internal.pausedBy === 'timer'
+              ? ' (a timed pause: promote to skip it)'
+              : ''
           }: there is nothing to resume`,
         );
       }
@@ -535,7 +557,9 @@ export function transition(
           `metric gate failed at step ${analysis.step + 1}: ${failed
             .map(
               r =>
-                `${r.name} canary ${fmt(r.canary)} (stable ${fmt(r.stable)}) not ${r.threshold}`,
+                `${r.name} canary ${fmt(r.canary)} (stable ${fmt(
+                  r.stable,
+                )}) not ${r.threshold}`,
             )
             .join('; ')}`,
         );
@@ -545,14 +569,19 @@ export function transition(
         t.stepVerified();
         return t.record;
       }
-      if (now - (internal.analysisStartedAt ?? now) >= config.analysisTimeoutMs) {
+      if (
+        now - (internal.analysisStartedAt ?? now) >=
+        config.analysisTimeoutMs
+      ) {
         const missing = analysis.results
           .filter(r => r.pass === null)
           .map(r => r.name);
         internal.pausedBy = 'analysis';
         t.setState(
           'paused',
-          `analysis inconclusive: no data for ${missing.join(', ')}; promote or roll back`,
+          `analysis inconclusive: no data for ${missing.join(
+            ', ',
+          )}; promote or roll back`,
         );
       }
       return t.record;
@@ -662,7 +691,10 @@ export function desiredState(record: ReleaseRecord): ReleaseIntent | null {
     const subsets: SubsetName[] = ['stable'];
     return {
       ...base,
-      deployments: [newDeployment(R), { name: internal.stableDeployment, replicas: 0 }],
+      deployments: [
+        newDeployment(R),
+        { name: internal.stableDeployment, replicas: 0 },
+      ],
       subsets: { stable: release.version },
       http: buildHttpRoutes({ host: base.host, subsets, canaryWeight: 0 }),
       ...(preview ? { previewService: null } : {}),
@@ -672,7 +704,10 @@ export function desiredState(record: ReleaseRecord): ReleaseIntent | null {
     const subsets: SubsetName[] = ['stable'];
     return {
       ...base,
-      deployments: [{ name: internal.stableDeployment, replicas: R }, newDeployment(0)],
+      deployments: [
+        { name: internal.stableDeployment, replicas: R },
+        newDeployment(0),
+      ],
       subsets: { stable: stableVersion },
       http: buildHttpRoutes({ host: base.host, subsets, canaryWeight: 0 }),
       ...(preview ? { previewService: null } : {}),
@@ -684,7 +719,10 @@ export function desiredState(record: ReleaseRecord): ReleaseIntent | null {
     release.strategy === 'blue-green' ? R : canaryReplicas(R, weight);
   return {
     ...base,
-    deployments: [{ name: internal.stableDeployment, replicas: R }, newDeployment(replicas)],
+    deployments: [
+      { name: internal.stableDeployment, replicas: R },
+      newDeployment(replicas),
+    ],
     subsets: { stable: stableVersion, canary: release.version },
     http: buildHttpRoutes({
       host: base.host,
@@ -697,15 +735,19 @@ export function desiredState(record: ReleaseRecord): ReleaseIntent | null {
 }
 
 /** The weights an intent routes (what the traffic bar shows once it is applied). */
-export function intentWeights(
-  record: ReleaseRecord,
-): { stable: number; canary: number } {
+export function intentWeights(record: ReleaseRecord): {
+  stable: number;
+  canary: number;
+} {
   if (record.release.strategy === 'rolling') {
     return record.internal.outcome === 'promoted'
       ? { stable: 0, canary: 100 }
       : record.release.weights;
   }
-  if (record.internal.outcome === 'promoted' && record.internal.phase !== 'warm') {
+  if (
+    record.internal.outcome === 'promoted' &&
+    record.internal.phase !== 'warm'
+  ) {
     return { stable: 0, canary: 100 };
   }
   const w = appliedWeight(record);
@@ -722,7 +764,12 @@ export function startRelease(
   now: number,
   config: MachineConfig,
 ): ReleaseRecord {
-  const t = new Transition(clone(record), now, 'create', record.release.requestedBy);
+  const t = new Transition(
+    clone(record),
+    now,
+    'create',
+    record.release.requestedBy,
+  );
   t.warmMs = config.warmMs;
   if (record.release.requiredApprovals > 0) {
     t.internal.phase = 'start';

@@ -39,7 +39,11 @@ export function planToSteps(
     throw new InputError(`a release plan has at most ${MAX_STEPS} steps`);
   }
   plan.forEach((step, i) => {
-    if (!Number.isInteger(step.weight) || step.weight < 0 || step.weight > 100) {
+    if (
+      !Number.isInteger(step.weight) ||
+      step.weight < 0 ||
+      step.weight > 100
+    ) {
       throw new InputError(
         `steps[${i}].weight must be an integer from 0 to 100, got ${step.weight}`,
       );
@@ -57,7 +61,9 @@ export function planToSteps(
   });
   const weights = plan.map(s => s.weight);
   if (weights[weights.length - 1] !== 100) {
-    throw new InputError('the last step of a plan must send 100 % to the new version');
+    throw new InputError(
+      'the last step of a plan must send 100 % to the new version',
+    );
   }
   if (strategy === 'rolling' && plan.length !== 1) {
     throw new InputError(
@@ -66,10 +72,15 @@ export function planToSteps(
   }
   if (strategy === 'canary') {
     weights.forEach((w, i) => {
-      if (w < 1) throw new InputError(`steps[${i}].weight must be at least 1 for a canary`);
+      if (w < 1)
+        throw new InputError(
+          `steps[${i}].weight must be at least 1 for a canary`,
+        );
       if (i > 0 && w <= weights[i - 1]) {
         throw new InputError(
-          `canary weights must increase step by step (steps[${i}].weight ${w} after ${weights[i - 1]})`,
+          `canary weights must increase step by step (steps[${i}].weight ${w} after ${
+            weights[i - 1]
+          })`,
         );
       }
     });
@@ -82,7 +93,9 @@ export function planToSteps(
   return plan.map((step, index) => ({
     index,
     weight: step.weight,
-    ...(step.pause && step.pause.seconds > 0 ? { pause: { seconds: step.pause.seconds } } : {}),
+    ...(step.pause && step.pause.seconds > 0
+      ? { pause: { seconds: step.pause.seconds } }
+      : {}),
     ...(step.approval ? { approval: true } : {}),
     ...(step.analysis ? { analysis: true } : {}),
     status: 'pending' as const,

@@ -113,12 +113,20 @@ export function buildHttpRoutes(spec: RoutingSpec): HttpRoute[] {
             destination: { host, subset: 'stable' },
             weight: 100 - spec.canaryWeight,
           },
-          { destination: { host, subset: 'canary' }, weight: spec.canaryWeight },
+          {
+            destination: { host, subset: 'canary' },
+            weight: spec.canaryWeight,
+          },
         ]
       : [{ destination: { host, subset: 'stable' }, weight: 100 }],
   };
   const mirror = spec.routing?.mirrorPercent;
-  if (hasCanary && mirror !== undefined && mirror > 0 && spec.canaryWeight < 100) {
+  if (
+    hasCanary &&
+    mirror !== undefined &&
+    mirror > 0 &&
+    spec.canaryWeight < 100
+  ) {
     primary.mirror = { host, subset: 'canary' };
     primary.mirrorPercentage = { value: mirror };
   }
@@ -136,7 +144,9 @@ export function assertValidRoutes(
   subsets: readonly string[],
 ): void {
   if (routes.length === 0) {
-    throw new RoutingInvariantError('a VirtualService needs at least one route');
+    throw new RoutingInvariantError(
+      'a VirtualService needs at least one route',
+    );
   }
   routes.forEach((r, i) => {
     if (r.route.length === 0) {
@@ -151,7 +161,11 @@ export function assertValidRoutes(
       }
       if (!subsets.includes(d.destination.subset)) {
         throw new RoutingInvariantError(
-          `route ${i} names subset "${d.destination.subset}", which the DestinationRule does not define (${subsets.join(', ')})`,
+          `route ${i} names subset "${
+            d.destination.subset
+          }", which the DestinationRule does not define (${subsets.join(
+            ', ',
+          )})`,
         );
       }
       total += d.weight;
@@ -185,13 +199,11 @@ export function weightsOfRoutes(routes: unknown): {
     list[list.length - 1];
   let stable = 0;
   let canary = 0;
-  for (const d of (primary?.route as any[]) ?? []) {
-    const weight =
-      typeof d?.weight === 'number'
-        ? d.weight
-        : (primary.route as any[]).length === 1
-        ? 100
-        : 0;
+  const destinations: any[] = (primary?.route as any[]) ?? [];
+  for (const d of destinations) {
+    // Istio: a single destination without a weight takes everything.
+    let weight = destinations.length === 1 ? 100 : 0;
+    if (typeof d?.weight === 'number') weight = d.weight;
     if (d?.destination?.subset === 'canary') canary += weight;
     else stable += weight;
   }

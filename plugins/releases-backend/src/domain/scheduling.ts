@@ -119,7 +119,8 @@ function tolerates(
 ): boolean {
   return tolerations.some(t => {
     if (t.effect && t.effect !== taint.effect) return false;
-    if ((t.operator ?? 'Equal') === 'Exists') return !t.key || t.key === taint.key;
+    if ((t.operator ?? 'Equal') === 'Exists')
+      return !t.key || t.key === taint.key;
     return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
   });
 }
@@ -170,7 +171,11 @@ export function checkProfile(
         !tolerates(tolerations, t),
     );
     if (untolerated) {
-      count(`taint ${untolerated.key}=${untolerated.value ?? ''}:${untolerated.effect}`);
+      count(
+        `taint ${untolerated.key}=${untolerated.value ?? ''}:${
+          untolerated.effect
+        }`,
+      );
       continue;
     }
     if (!(profile.nodeAffinity ?? []).every(r => matches(r, labels))) {
@@ -179,7 +184,10 @@ export function checkProfile(
     }
     fit.push(node);
   }
-  const names = fit.map(n => n.metadata?.name ?? '').filter(Boolean).sort();
+  const names = fit
+    .map(n => n.metadata?.name ?? '')
+    .filter(Boolean)
+    .sort();
   const why = [...reasons.entries()]
     .map(([reason, n]) => `${n} excluded by ${reason}`)
     .join(', ');
@@ -188,7 +196,9 @@ export function checkProfile(
       profile: profile.name,
       satisfiable: false,
       nodes: [],
-      message: `No node of the cluster fits profile "${profile.name}" (${nodes.length} nodes: ${why || 'none'}).`,
+      message: `No node of the cluster fits profile "${profile.name}" (${
+        nodes.length
+      } nodes: ${why || 'none'}).`,
     };
   }
   if (profile.spreadAcross) {
@@ -200,7 +210,11 @@ export function checkProfile(
         profile: profile.name,
         satisfiable: false,
         nodes: names,
-        message: `Profile "${profile.name}" spreads pods across ${profile.spreadAcross}: ${replicas} replicas need ${replicas} distinct nodes, only ${domains.size} fit (${names.join(', ')}).`,
+        message: `Profile "${profile.name}" spreads pods across ${
+          profile.spreadAcross
+        }: ${replicas} replicas need ${replicas} distinct nodes, only ${
+          domains.size
+        } fit (${names.join(', ')}).`,
       };
     }
   }
@@ -208,6 +222,8 @@ export function checkProfile(
     profile: profile.name,
     satisfiable: true,
     nodes: names,
-    message: `${names.length} node(s) fit profile "${profile.name}": ${names.join(', ')}.`,
+    message: `${names.length} node(s) fit profile "${
+      profile.name
+    }": ${names.join(', ')}.`,
   };
 }

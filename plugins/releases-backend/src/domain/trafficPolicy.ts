@@ -72,7 +72,9 @@ export function parseTrafficPolicy(body: unknown): TrafficPolicy {
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new InputError(
-      `invalid traffic policy at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      `invalid traffic policy at ${issue.path.join('.') || '(root)'}: ${
+        issue.message
+      }`,
     );
   }
   return result.data as TrafficPolicy;
@@ -110,7 +112,10 @@ export function lintTrafficPolicy(
       path: 'subset',
     });
   }
-  if (pool?.tcp?.maxConnections !== undefined && pool?.http?.http1MaxPendingRequests === undefined) {
+  if (
+    pool?.tcp?.maxConnections !== undefined &&
+    pool?.http?.http1MaxPendingRequests === undefined
+  ) {
     lint.push({
       rule: 'pending-requests-unbounded',
       severity: 'warning',
@@ -127,7 +132,10 @@ export function lintTrafficPolicy(
       path: 'outlierDetection.maxEjectionPercent',
     });
   }
-  if (outlier?.consecutive5xxErrors === 1 || outlier?.consecutiveGatewayErrors === 1) {
+  if (
+    outlier?.consecutive5xxErrors === 1 ||
+    outlier?.consecutiveGatewayErrors === 1
+  ) {
     lint.push({
       rule: 'eject-on-first-error',
       severity: 'warning',
@@ -174,7 +182,7 @@ export function lintTrafficPolicy(
           ctx.requestRate,
         )} req/s now: ${
           mode === 'enforce'
-            ? 'about ' + round(ctx.requestRate - capacity) + ' req/s would get 429'
+            ? `about ${round(ctx.requestRate - capacity)} req/s would get 429`
             : 'shadow mode will report it without refusing'
         }`,
         path: 'rateLimit.tokensPerFill',
@@ -246,7 +254,9 @@ export function rateLimitFilterSpec(
                 token_bucket: {
                   max_tokens: rateLimit.maxTokens,
                   tokens_per_fill: rateLimit.tokensPerFill,
-                  fill_interval: `${Math.round(rateLimit.fillIntervalSeconds * 1000)}ms`,
+                  fill_interval: `${Math.round(
+                    rateLimit.fillIntervalSeconds * 1000,
+                  )}ms`,
                 },
                 filter_enabled: {
                   runtime_key: 'local_rate_limit_enabled',
@@ -255,7 +265,9 @@ export function rateLimitFilterSpec(
                 // Shadow: evaluated and counted, never enforced.
                 filter_enforced: {
                   runtime_key: 'local_rate_limit_enforced',
-                  default_value: percent(rateLimit.mode === 'enforce' ? 100 : 0),
+                  default_value: percent(
+                    rateLimit.mode === 'enforce' ? 100 : 0,
+                  ),
                 },
                 response_headers_to_add: [
                   {
@@ -289,8 +301,10 @@ export function policyToCluster(
 ): PolicyInCluster {
   const subset = policy.subset ?? 'all';
   const trafficPolicy: Record<string, object> = {};
-  if (policy.connectionPool) trafficPolicy.connectionPool = policy.connectionPool;
-  if (policy.outlierDetection) trafficPolicy.outlierDetection = policy.outlierDetection;
+  if (policy.connectionPool)
+    trafficPolicy.connectionPool = policy.connectionPool;
+  if (policy.outlierDetection)
+    trafficPolicy.outlierDetection = policy.outlierDetection;
   const tp = Object.keys(trafficPolicy).length ? trafficPolicy : undefined;
   const selector: Record<string, string> = { app: workload };
   if (subset !== 'all' && subsetVersions[subset]) {
@@ -329,7 +343,9 @@ export function diffText(current: unknown, proposed: unknown): string {
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
       lcs[i][j] =
-        a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+        a[i] === b[j]
+          ? lcs[i + 1][j + 1] + 1
+          : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
     }
   }
   const lines: Array<{ op: ' ' | '-' | '+'; text: string }> = [];
@@ -351,7 +367,11 @@ export function diffText(current: unknown, proposed: unknown): string {
   const keep = new Set<number>();
   lines.forEach((l, k) => {
     if (l.op !== ' ') {
-      for (let c = Math.max(0, k - 2); c <= Math.min(lines.length - 1, k + 2); c++) {
+      for (
+        let c = Math.max(0, k - 2);
+        c <= Math.min(lines.length - 1, k + 2);
+        c++
+      ) {
         keep.add(c);
       }
     }

@@ -85,8 +85,10 @@ export function describeThreshold(t: MetricThreshold): string {
   const parts: string[] = [];
   if (t.min !== undefined) parts.push(`>= ${t.min}`);
   if (t.max !== undefined) parts.push(`<= ${t.max}`);
-  if (t.maxRatioToStable !== undefined) parts.push(`<= stable × ${t.maxRatioToStable}`);
-  if (t.maxDropFromStable !== undefined) parts.push(`>= stable − ${t.maxDropFromStable}`);
+  if (t.maxRatioToStable !== undefined)
+    parts.push(`<= stable × ${t.maxRatioToStable}`);
+  if (t.maxDropFromStable !== undefined)
+    parts.push(`>= stable − ${t.maxDropFromStable}`);
   return parts.join(' and ') || 'any';
 }
 

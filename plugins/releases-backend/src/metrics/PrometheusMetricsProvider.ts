@@ -6,7 +6,10 @@ import { MetricsProvider } from './MetricsProvider';
  */
 export class PrometheusMetricsProvider implements MetricsProvider {
   constructor(
-    private readonly urls: { default?: string; byCluster?: Record<string, string> },
+    private readonly urls: {
+      default?: string;
+      byCluster?: Record<string, string>;
+    },
     private readonly timeoutMs = 10_000,
   ) {}
 
@@ -24,7 +27,9 @@ export class PrometheusMetricsProvider implements MetricsProvider {
     const url = `${this.urlFor(cluster)}/api/v1/query?${new URLSearchParams({
       query: promql,
     })}`;
-    const res = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+    const res = await fetch(url, {
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
     const body: any = await res.json().catch(() => undefined);
     if (!res.ok || body?.status !== 'success') {
       throw new Error(

@@ -43,8 +43,11 @@ describeWithPrometheus('metric gates over a real Prometheus', () => {
       },
     });
     // The seed's pods get ready (readiness probes start after 3 s).
-    await waitFor('the seed pods', async () =>
-      deployment(sim, 'payments', 'payment-gateway')?.status?.availableReplicas === 3,
+    await waitFor(
+      'the seed pods',
+      async () =>
+        deployment(sim, 'payments', 'payment-gateway')?.status
+          ?.availableReplicas === 3,
     );
   });
 
@@ -53,10 +56,15 @@ describeWithPrometheus('metric gates over a real Prometheus', () => {
     await sim?.stop();
   });
 
-  async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms = 90_000) {
+  async function waitFor(
+    what: string,
+    check: () => Promise<boolean> | boolean,
+    ms = 90_000,
+  ) {
     const deadline = Date.now() + ms;
     while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}`);
       await h.controller.tick();
       await new Promise(r => setTimeout(r, 1_000));
     }
@@ -73,14 +81,22 @@ describeWithPrometheus('metric gates over a real Prometheus', () => {
       { ref: 'user:default/pete' },
     );
     // The new version is broken: 30 % of its answers are 500s.
-    await fetch(`${sim.url}/sim/deployments/payments/payment-gateway-2.8.0/behaviour`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${sim.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ errorRatio: 0.3 }),
-    }).then(r => expect(r.status).toBe(200));
+    await fetch(
+      `${sim.url}/sim/deployments/payments/payment-gateway-2.8.0/behaviour`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${sim.token}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ errorRatio: 0.3 }),
+      },
+    ).then(r => expect(r.status).toBe(200));
 
-    await waitFor('the automatic rollback', async () =>
-      (await h.store.get(release.id))!.record.release.state === 'rolled-back',
+    await waitFor(
+      'the automatic rollback',
+      async () =>
+        (await h.store.get(release.id))!.record.release.state === 'rolled-back',
     );
     const rolledBack = (await h.store.get(release.id))!.record.release;
     expect(rolledBack.reason).toMatch(
@@ -94,10 +110,16 @@ describeWithPrometheus('metric gates over a real Prometheus', () => {
     expect(successRate.stable!).toBeGreaterThan(0.98);
     expect(successRate.query).toContain('destination_version="2.8.0"');
     // Traffic back to stable 100 %, the new version scaled to zero.
-    expect(liveWeights(sim, 'payments', 'payment-gateway')).toEqual({ stable: 100 });
-    expect(deployment(sim, 'payments', 'payment-gateway-2.8.0').spec.replicas).toBe(0);
+    expect(liveWeights(sim, 'payments', 'payment-gateway')).toEqual({
+      stable: 100,
+    });
+    expect(
+      deployment(sim, 'payments', 'payment-gateway-2.8.0').spec.replicas,
+    ).toBe(0);
     // The automatic rollback is an audit event with why.
-    const event = h.auditor.events.find(e => e.options.eventId === 'release-auto-rollback');
+    const event = h.auditor.events.find(
+      e => e.options.eventId === 'release-auto-rollback',
+    );
     expect(event).toMatchObject({
       status: 'succeeded',
       options: {
@@ -122,8 +144,10 @@ describeWithPrometheus('metric gates over a real Prometheus', () => {
       },
       { ref: 'user:default/pete' },
     );
-    await waitFor('the release to succeed', async () =>
-      (await h.store.get(release.id))!.record.release.state === 'succeeded',
+    await waitFor(
+      'the release to succeed',
+      async () =>
+        (await h.store.get(release.id))!.record.release.state === 'succeeded',
     );
     const done = (await h.store.get(release.id))!.record.release;
     const passed = done.analyses.find(a => a.pass)!;
@@ -132,8 +156,12 @@ describeWithPrometheus('metric gates over a real Prometheus', () => {
       ['latency-p99-ms', true],
       ['restarts', true],
     ]);
-    expect(passed.results.every(r => r.canary !== null && r.stable !== null)).toBe(true);
-    expect(liveWeights(sim, 'payments', 'payment-gateway')).toEqual({ stable: 100 });
+    expect(
+      passed.results.every(r => r.canary !== null && r.stable !== null),
+    ).toBe(true);
+    expect(liveWeights(sim, 'payments', 'payment-gateway')).toEqual({
+      stable: 100,
+    });
 
     // The same gates, run directly: the provider reads the numbers Prometheus scraped.
     const results = await runGates(
@@ -149,6 +177,9 @@ describeWithPrometheus('metric gates over a real Prometheus', () => {
       },
       DEFAULT_GATES,
     );
-    expect(results.find(r => r.name === 'restarts')).toMatchObject({ canary: 0, pass: true });
+    expect(results.find(r => r.name === 'restarts')).toMatchObject({
+      canary: 0,
+      pass: true,
+    });
   });
 });

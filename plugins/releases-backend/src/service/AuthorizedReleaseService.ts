@@ -30,7 +30,10 @@ import { ReleaseAction } from '../domain/machine';
 import { Actor, DefaultReleaseService } from './DefaultReleaseService';
 
 /** The permission each person action needs. */
-const ACTION_PERMISSION: Record<ReleaseAction['type'], ResourcePermission<'catalog-entity'>> = {
+const ACTION_PERMISSION: Record<
+  ReleaseAction['type'],
+  ResourcePermission<'catalog-entity'>
+> = {
   approve: releasesApprovePermission,
   reject: releasesApprovePermission,
   promote: releasesPromotePermission,
@@ -95,8 +98,15 @@ export class AuthorizedReleaseService {
     return entity;
   }
 
-  async getOptions(entity: Entity, credentials: BackstageCredentials): Promise<ReleaseOptions> {
-    await this.authorize(releasesReadPermission, this.inner.entityRef(entity), credentials);
+  async getOptions(
+    entity: Entity,
+    credentials: BackstageCredentials,
+  ): Promise<ReleaseOptions> {
+    await this.authorize(
+      releasesReadPermission,
+      this.inner.entityRef(entity),
+      credentials,
+    );
     return this.inner.getOptions(entity);
   }
 
@@ -105,18 +115,33 @@ export class AuthorizedReleaseService {
     options: { limit: number; cursor?: string },
     credentials: BackstageCredentials,
   ): Promise<ReleasePage> {
-    await this.authorize(releasesReadPermission, this.inner.entityRef(entity), credentials);
+    await this.authorize(
+      releasesReadPermission,
+      this.inner.entityRef(entity),
+      credentials,
+    );
     return this.inner.list(entity, options);
   }
 
-  async current(entity: Entity, credentials: BackstageCredentials): Promise<Release> {
-    await this.authorize(releasesReadPermission, this.inner.entityRef(entity), credentials);
+  async current(
+    entity: Entity,
+    credentials: BackstageCredentials,
+  ): Promise<Release> {
+    await this.authorize(
+      releasesReadPermission,
+      this.inner.entityRef(entity),
+      credentials,
+    );
     return this.inner.current(entity);
   }
 
   async get(id: string, credentials: BackstageCredentials): Promise<Release> {
     const stored = await this.inner.getStored(id);
-    await this.authorize(releasesReadPermission, stored.record.release.entityRef, credentials);
+    await this.authorize(
+      releasesReadPermission,
+      stored.record.release.entityRef,
+      credentials,
+    );
     return stored.record.release;
   }
 
@@ -133,7 +158,11 @@ export class AuthorizedReleaseService {
     const entityRef = this.inner.entityRef(entity);
     await this.authorize(releasesCreatePermission, entityRef, credentials);
     if (request.breakGlass) {
-      await this.authorize(releasesBreakGlassPermission, entityRef, credentials);
+      await this.authorize(
+        releasesBreakGlassPermission,
+        entityRef,
+        credentials,
+      );
     }
     return this.inner.create(entity, request, actorOf(credentials));
   }
@@ -152,8 +181,15 @@ export class AuthorizedReleaseService {
     return this.inner.act(id, action);
   }
 
-  async trafficPolicy(entity: Entity, credentials: BackstageCredentials): Promise<TrafficPolicyView> {
-    await this.authorize(releasesReadPermission, this.inner.entityRef(entity), credentials);
+  async trafficPolicy(
+    entity: Entity,
+    credentials: BackstageCredentials,
+  ): Promise<TrafficPolicyView> {
+    await this.authorize(
+      releasesReadPermission,
+      this.inner.entityRef(entity),
+      credentials,
+    );
     return this.inner.trafficPolicy(entity);
   }
 
@@ -162,7 +198,11 @@ export class AuthorizedReleaseService {
     policy: TrafficPolicy,
     credentials: BackstageCredentials,
   ): Promise<TrafficPolicyLintResult> {
-    await this.authorize(releasesReadPermission, this.inner.entityRef(entity), credentials);
+    await this.authorize(
+      releasesReadPermission,
+      this.inner.entityRef(entity),
+      credentials,
+    );
     return this.inner.lintPolicy(entity, policy);
   }
 
@@ -171,7 +211,11 @@ export class AuthorizedReleaseService {
     policy: TrafficPolicy,
     credentials: BackstageCredentials,
   ): Promise<TrafficPolicyProposal> {
-    await this.authorize(releasesPolicyWritePermission, this.inner.entityRef(entity), credentials);
+    await this.authorize(
+      releasesPolicyWritePermission,
+      this.inner.entityRef(entity),
+      credentials,
+    );
     return this.inner.proposePolicy(entity, policy, actorOf(credentials));
   }
 
@@ -198,9 +242,16 @@ export class AuthorizedReleaseService {
     );
   }
 
-  async revertPolicy(id: string, credentials: BackstageCredentials): Promise<TrafficPolicyProposal> {
+  async revertPolicy(
+    id: string,
+    credentials: BackstageCredentials,
+  ): Promise<TrafficPolicyProposal> {
     const stored = await this.inner.getPolicyStored(id);
-    await this.authorize(releasesPolicyWritePermission, stored.proposal.entityRef, credentials);
+    await this.authorize(
+      releasesPolicyWritePermission,
+      stored.proposal.entityRef,
+      credentials,
+    );
     return this.inner.revertPolicy(id);
   }
 }

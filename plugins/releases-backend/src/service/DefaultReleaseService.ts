@@ -28,11 +28,7 @@ import {
 } from '@fincloud/plugin-releases-common';
 import { clusterCall, describeKubeError, statusOf } from '../cluster/kube';
 import { ReleasesConfig } from '../config';
-import {
-  activeFreeze,
-  describeFreeze,
-  nextFreeze,
-} from '../domain/freeze';
+import { activeFreeze, describeFreeze, nextFreeze } from '../domain/freeze';
 import {
   ReleaseAction,
   desiredState,
@@ -47,7 +43,11 @@ import {
   policyToCluster,
 } from '../domain/trafficPolicy';
 import { ReleaseRecord } from '../domain/types';
-import { parseImage, versionDeploymentName, versionFromImage } from '../domain/version';
+import {
+  parseImage,
+  versionDeploymentName,
+  versionFromImage,
+} from '../domain/version';
 import { StoredPolicy, StoredRelease } from '../database/ReleaseStore';
 import { MetricsProvider, renderQuery } from '../metrics/MetricsProvider';
 import { ChangeFreezeError } from './errors';
@@ -70,7 +70,10 @@ const REQUEST_RATE_QUERY =
   'sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{namespace}}",destination_app="{{app}}"}[1m]))';
 
 function stale(error: unknown) {
-  return error instanceof ConflictError && /revision \d+ is stale/.test(error.message);
+  return (
+    error instanceof ConflictError &&
+    /revision \d+ is stale/.test(error.message)
+  );
 }
 
 /**
@@ -114,10 +117,14 @@ export class DefaultReleaseService {
       readFincloudAnnotation(entity, FINCLOUD_ANNOTATIONS.schedulingProfile) ??
       this.options.config.defaultSchedulingProfile;
     if (!name) return undefined;
-    const profile = this.options.config.schedulingProfiles.find(p => p.name === name);
+    const profile = this.options.config.schedulingProfiles.find(
+      p => p.name === name,
+    );
     if (!profile) {
       throw new InputError(
-        `${this.entityRef(entity)} asks for scheduling profile "${name}", which is not configured (${this.options.config.schedulingProfiles
+        `${this.entityRef(
+          entity,
+        )} asks for scheduling profile "${name}", which is not configured (${this.options.config.schedulingProfiles
           .map(p => p.name)
           .join(', ')})`,
       );
@@ -127,7 +134,9 @@ export class DefaultReleaseService {
 
   private system(entity: Entity): string | undefined {
     const system = (entity.spec as { system?: unknown } | undefined)?.system;
-    return typeof system === 'string' ? system.replace(/^system:(default\/)?/, '') : undefined;
+    return typeof system === 'string'
+      ? system.replace(/^system:(default\/)?/, '')
+      : undefined;
   }
 
   /** What the start dialog offers. */
@@ -140,18 +149,21 @@ export class DefaultReleaseService {
     const next = active
       ? undefined
       : nextFreeze(this.options.config.freezeWindows, system, now);
-    const freeze = active
-      ? {
-          active: true,
-          window: describeFreeze(active),
-          until: new Date(active.until).toISOString(),
-        }
-      : next
-      ? {
-          active: false,
-          window: `${describeFreeze(next)}; next from ${new Date(next.from).toISOString()}`,
-        }
-      : { active: false };
+    let freeze: ReleaseOptions['freeze'] = { active: false };
+    if (active) {
+      freeze = {
+        active: true,
+        window: describeFreeze(active),
+        until: new Date(active.until).toISOString(),
+      };
+    } else if (next) {
+      freeze = {
+        active: false,
+        window: `${describeFreeze(next)}; next from ${new Date(
+          next.from,
+        ).toISOString()}`,
+      };
+    }
     let currentImage: string | undefined;
     let scheduling: ReleaseOptions['scheduling'];
     try {
@@ -167,12 +179,19 @@ export class DefaultReleaseService {
       const profile = this.profileOf(entity);
       if (profile) {
         const nodes = await this.engine.cluster.listNodes(target.cluster.name);
-        scheduling = checkProfile(profile, nodes, stable.replicas, stable.tolerations);
+        scheduling = checkProfile(
+          profile,
+          nodes,
+          stable.replicas,
+          stable.tolerations,
+        );
       }
     } catch (error) {
       if (error instanceof InputError) throw error;
       this.options.logger.warn(
-        `Release options for ${this.entityRef(entity)}: cluster not readable: ${describeKubeError(error)}`,
+        `Release options for ${this.entityRef(
+          entity,
+        )}: cluster not readable: ${describeKubeError(error)}`,
       );
     }
     return {
@@ -200,7 +219,9 @@ export class DefaultReleaseService {
   async current(entity: Entity): Promise<Release> {
     const active = await this.store.active(this.entityRef(entity));
     if (!active) {
-      throw new NotFoundError(`${this.entityRef(entity)} has no release in progress`);
+      throw new NotFoundError(
+        `${this.entityRef(entity)} has no release in progress`,
+      );
     }
     return active.record.release;
   }
@@ -222,9 +243,14 @@ export class DefaultReleaseService {
     const { strategy } = request;
     parseImage(request.image);
     const version = versionFromImage(request.image);
-    const steps = planToSteps(strategy, request.steps ?? this.options.config.plans[strategy]);
+    const steps = planToSteps(
+      strategy,
+      request.steps ?? this.options.config.plans[strategy],
+    );
     if (request.routing && strategy !== 'canary') {
-      throw new InputError('header / cookie routes and mirroring are for canary releases');
+      throw new InputError(
+        'header / cookie routes and mirroring are for canary releases',
+      );
     }
     const now = this.now();
     const freeze = activeFreeze(
@@ -247,13 +273,20 @@ export class DefaultReleaseService {
     const requiredApprovals = this.requiredApprovals(entity);
     const profile = this.profileOf(entity);
     const cluster = this.engine.cluster;
-    const preferred = (await this.store.lastPromoted(entityRef))?.record.internal
-      .newDeployment;
+    const preferred = (await this.store.lastPromoted(entityRef))?.record
+      .internal.newDeployment;
     const stable = await clusterCall(target.cluster.name, () =>
-      cluster.readStable(target.cluster.name, target.namespace, target.workload, preferred),
+      cluster.readStable(
+        target.cluster.name,
+        target.namespace,
+        target.workload,
+        preferred,
+      ),
     );
     if (stable.image === request.image) {
-      throw new ConflictError(`${target.workload} already runs ${request.image}`);
+      throw new ConflictError(
+        `${target.workload} already runs ${request.image}`,
+      );
     }
     let newDeployment: string | undefined;
     if (strategy !== 'rolling') {
@@ -264,11 +297,21 @@ export class DefaultReleaseService {
       }
       newDeployment = versionDeploymentName(target.workload, version);
       if (newDeployment === stable.deployment) {
-        throw new ConflictError(`${newDeployment} is the stable Deployment already`);
+        throw new ConflictError(
+          `${newDeployment} is the stable Deployment already`,
+        );
       }
       await clusterCall(target.cluster.name, async () => {
-        await this.assertServiceExists(target.cluster.name, target.namespace, target.workload);
-        await cluster.assertRoutingIsOurs(target.cluster.name, target.namespace, target.workload);
+        await this.assertServiceExists(
+          target.cluster.name,
+          target.namespace,
+          target.workload,
+        );
+        await cluster.assertRoutingIsOurs(
+          target.cluster.name,
+          target.namespace,
+          target.workload,
+        );
       });
     }
     const at = new Date(now).toISOString();
@@ -293,10 +336,20 @@ export class DefaultReleaseService {
       updatedAt: at,
       analyses: [],
       ...(request.breakGlass
-        ? { breakGlass: { by: actor.ref, justification: request.breakGlass.justification } }
+        ? {
+            breakGlass: {
+              by: actor.ref,
+              justification: request.breakGlass.justification,
+            },
+          }
         : {}),
       ...(strategy === 'blue-green'
-        ? { blueGreen: { previewService: `${target.workload}-preview`, activeColor: 'blue' as const } }
+        ? {
+            blueGreen: {
+              previewService: `${target.workload}-preview`,
+              activeColor: 'blue' as const,
+            },
+          }
         : {}),
       ...(profile ? { schedulingProfile: profile.name } : {}),
       ...(request.routing ? { routing: request.routing } : {}),
@@ -312,7 +365,8 @@ export class DefaultReleaseService {
           container: stable.container,
           previousImage: stable.image,
           stableReplicas: stable.replicas,
-          ...(profile && (profile.nodeAffinity || profile.tolerations || profile.spreadAcross)
+          ...(profile &&
+          (profile.nodeAffinity || profile.tolerations || profile.spreadAcross)
             ? { profile }
             : {}),
           phase: 'start',
@@ -329,7 +383,11 @@ export class DefaultReleaseService {
     return applied.record.release;
   }
 
-  private async assertServiceExists(cluster: string, namespace: string, name: string) {
+  private async assertServiceExists(
+    cluster: string,
+    namespace: string,
+    name: string,
+  ) {
     try {
       await this.engine.cluster
         .clientsFor(cluster)
@@ -351,7 +409,9 @@ export class DefaultReleaseService {
     } catch (error) {
       if (error instanceof SimulatedCrash) throw error;
       this.options.logger.warn(
-        `Release ${stored.record.release.id}: immediate apply failed, the controller will retry: ${
+        `Release ${
+          stored.record.release.id
+        }: immediate apply failed, the controller will retry: ${
           (error as Error).message
         }`,
       );
@@ -410,7 +470,9 @@ export class DefaultReleaseService {
       return value ?? undefined;
     } catch (error) {
       this.options.logger.info(
-        `Request rate of ${namespace}/${workload} unknown: ${(error as Error).message}`,
+        `Request rate of ${namespace}/${workload} unknown: ${
+          (error as Error).message
+        }`,
       );
       return undefined;
     }
@@ -423,7 +485,11 @@ export class DefaultReleaseService {
       this.store.currentPolicy(entityRef),
       this.store.listPolicies(entityRef, 20),
       clusterCall(target.cluster.name, () =>
-        this.engine.cluster.readPolicy(target.cluster.name, target.namespace, target.workload),
+        this.engine.cluster.readPolicy(
+          target.cluster.name,
+          target.namespace,
+          target.workload,
+        ),
       ),
     ]);
     return {
@@ -439,7 +505,11 @@ export class DefaultReleaseService {
   ): Promise<TrafficPolicyLintResult> {
     const target = this.options.clusters.resolveWorkload(entity);
     const live = await clusterCall(target.cluster.name, () =>
-      this.engine.cluster.readPolicy(target.cluster.name, target.namespace, target.workload),
+      this.engine.cluster.readPolicy(
+        target.cluster.name,
+        target.namespace,
+        target.workload,
+      ),
     );
     const subset = policy.subset ?? 'all';
     const requestRate = await this.requestRate(
@@ -452,7 +522,11 @@ export class DefaultReleaseService {
       requestRate,
       subsets: Object.keys(live.subsetVersions),
     });
-    const proposed = policyToCluster(policy, target.workload, live.subsetVersions);
+    const proposed = policyToCluster(
+      policy,
+      target.workload,
+      live.subsetVersions,
+    );
     return { lint, diff: diffText(live.inCluster, proposed) };
   }
 
@@ -465,11 +539,15 @@ export class DefaultReleaseService {
     const errors = lint.filter(l => l.severity === 'error');
     if (errors.length) {
       throw new InputError(
-        `the traffic policy has lint errors: ${errors.map(e => `${e.path}: ${e.message}`).join('; ')}`,
+        `the traffic policy has lint errors: ${errors
+          .map(e => `${e.path}: ${e.message}`)
+          .join('; ')}`,
       );
     }
     if (!diff) {
-      throw new ConflictError('the cluster already has exactly this traffic policy');
+      throw new ConflictError(
+        'the cluster already has exactly this traffic policy',
+      );
     }
     const target = this.options.clusters.resolveWorkload(entity);
     const proposal: TrafficPolicyProposal = {
@@ -512,17 +590,23 @@ export class DefaultReleaseService {
       );
     }
     if (proposal.state !== 'awaiting-approval') {
-      throw new ConflictError(`traffic policy ${id} is ${proposal.state}: there is nothing to approve`);
+      throw new ConflictError(
+        `traffic policy ${id} is ${proposal.state}: there is nothing to approve`,
+      );
     }
     const now = this.now();
     const valid = (list: Approval[]) =>
       new Set(
         list
-          .filter(a => a.decision === 'approved' && Date.parse(a.expiresAt) > now)
+          .filter(
+            a => a.decision === 'approved' && Date.parse(a.expiresAt) > now,
+          )
           .map(a => a.by),
       );
     if (valid(proposal.approvals).has(actor.ref)) {
-      throw new ConflictError(`${actor.ref} has already approved this traffic policy`);
+      throw new ConflictError(
+        `${actor.ref} has already approved this traffic policy`,
+      );
     }
     const approvals: Approval[] = [
       ...proposal.approvals,
@@ -531,16 +615,25 @@ export class DefaultReleaseService {
         decision: 'approved',
         reason,
         at: new Date(now).toISOString(),
-        expiresAt: new Date(now + this.options.config.approvalTtlMs).toISOString(),
+        expiresAt: new Date(
+          now + this.options.config.approvalTtlMs,
+        ).toISOString(),
       },
     ];
     const needed = Math.max(1, requiredApprovals);
     if (valid(approvals).size < needed) {
       const updated = { ...proposal, approvals };
-      await this.store.updatePolicy(id, stored.revision, updated, stored.previous);
+      await this.store.updatePolicy(
+        id,
+        stored.revision,
+        updated,
+        stored.previous,
+      );
       return updated;
     }
-    const previous = (await this.store.currentPolicy(proposal.entityRef))?.proposal.policy ?? {};
+    const previous =
+      (await this.store.currentPolicy(proposal.entityRef))?.proposal.policy ??
+      {};
     await clusterCall(stored.target.cluster, () =>
       this.engine.cluster.applyPolicy(
         stored.target.cluster,
@@ -578,7 +671,12 @@ export class DefaultReleaseService {
       ),
     );
     const reverted: TrafficPolicyProposal = { ...proposal, state: 'reverted' };
-    await this.store.updatePolicy(id, stored.revision, reverted, stored.previous);
+    await this.store.updatePolicy(
+      id,
+      stored.revision,
+      reverted,
+      stored.previous,
+    );
     return reverted;
   }
 

@@ -76,7 +76,8 @@ function sameRecord(a: ReleaseRecord, b: ReleaseRecord) {
 /** The store's revision check failed: reload and try again. */
 function isStale(error: unknown) {
   return (
-    error instanceof ConflictError && /revision \d+ is stale/.test(error.message)
+    error instanceof ConflictError &&
+    /revision \d+ is stale/.test(error.message)
   );
 }
 
@@ -143,7 +144,10 @@ export class ReleaseEngine {
         : undefined;
     let written: StoredRelease;
     try {
-      written = await this.store.update(stored, next, { value: intent, changed });
+      written = await this.store.update(stored, next, {
+        value: intent,
+        changed,
+      });
     } catch (error) {
       await event?.fail({ error: error as Error });
       throw error;
@@ -185,7 +189,8 @@ export class ReleaseEngine {
   ): Promise<StoredRelease> {
     return this.mutate(id, s =>
       inputs(s).reduce(
-        (record, input) => transition(record, input, this.clock(), this.machine),
+        (record, input) =>
+          transition(record, input, this.clock(), this.machine),
         s.record,
       ),
     );
@@ -248,7 +253,9 @@ export class ReleaseEngine {
           // The tick's read of the namespace stands for the cluster only if
           // nobody applied this release since it was taken.
           snapshot:
-            s.appliedGeneration === stored.appliedGeneration ? snapshot : undefined,
+            s.appliedGeneration === stored.appliedGeneration
+              ? snapshot
+              : undefined,
         });
       } catch (error) {
         return await this.applyFailed(s, error);
@@ -276,7 +283,12 @@ export class ReleaseEngine {
           weights.canary !== next.release.weights.canary ||
           weights.stable !== next.release.weights.stable
         ) {
-          next = transition(next, { type: 'weights', weights }, this.clock(), this.machine);
+          next = transition(
+            next,
+            { type: 'weights', weights },
+            this.clock(),
+            this.machine,
+          );
         }
         if (next.internal.applyFailures > 0) {
           next = JSON.parse(JSON.stringify(next));
@@ -311,7 +323,9 @@ export class ReleaseEngine {
     if (statusOf(error) === 409) {
       // Someone wrote the object between our read and our write
       // (resourceVersion): read again on the next tick.
-      this.options.logger.info(`Release ${id}: conflict while applying (${message}); retrying`);
+      this.options.logger.info(
+        `Release ${id}: conflict while applying (${message}); retrying`,
+      );
       return s;
     }
     this.options.logger.warn(`Release ${id}: could not apply: ${message}`);
@@ -389,7 +403,9 @@ export class ReleaseEngine {
         // with a fresh read of both sides before calling it drift.
         const drift = await this.confirmDrift(release.id);
         if (drift) {
-          return this.feed(release.id, () => [{ type: 'drift', details: drift }]);
+          return this.feed(release.id, () => [
+            { type: 'drift', details: drift },
+          ]);
         }
         return (await this.store.get(release.id)) ?? s;
       }
@@ -414,7 +430,11 @@ export class ReleaseEngine {
       const rolloutFailed = watched
         ? rolloutFailure(snapshot.deployments.get(watched))
         : undefined;
-      inputs.push({ type: 'observed', ready, ...(rolloutFailed ? { rolloutFailed } : {}) });
+      inputs.push({
+        type: 'observed',
+        ready,
+        ...(rolloutFailed ? { rolloutFailed } : {}),
+      });
     }
     inputs.push({ type: 'tick' });
 
@@ -425,12 +445,16 @@ export class ReleaseEngine {
     const internal = record.internal;
     if (
       record.release.state === 'analysing' &&
-      now -
-        (internal.lastAnalysisAt ?? internal.analysisStartedAt ?? now) >=
+      now - (internal.lastAnalysisAt ?? internal.analysisStartedAt ?? now) >=
         this.options.config.analysis.intervalMs
     ) {
       const analysis = await this.analyse(record, now);
-      record = transition(record, { type: 'analysis', analysis }, now, this.machine);
+      record = transition(
+        record,
+        { type: 'analysis', analysis },
+        now,
+        this.machine,
+      );
     }
     if (sameRecord(record, s.record)) return s;
     try {
@@ -461,7 +485,12 @@ export class ReleaseEngine {
     if (live && canonical(live.spec?.http) === canonical(s.applied.http)) {
       return undefined;
     }
-    return describeDrift(s.intent.namespace, s.intent.host, live?.spec?.http, s.applied.http);
+    return describeDrift(
+      s.intent.namespace,
+      s.intent.host,
+      live?.spec?.http,
+      s.applied.http,
+    );
   }
 
   /** Runs the metric gates of the current step, canary against stable. */
@@ -493,7 +522,10 @@ export class ReleaseEngine {
           namespace: release.namespace,
           app: release.workload,
           service: release.workload,
-          canary: { version: release.version, deployment: internal.newDeployment! },
+          canary: {
+            version: release.version,
+            deployment: internal.newDeployment!,
+          },
           stable: {
             version: release.stableVersion ?? 'unknown',
             deployment: internal.stableDeployment,
@@ -510,7 +542,9 @@ export class ReleaseEngine {
       };
     } catch (error) {
       this.options.logger.warn(
-        `Release ${release.id}: metric gates could not run: ${(error as Error).message}`,
+        `Release ${release.id}: metric gates could not run: ${
+          (error as Error).message
+        }`,
       );
       return {
         step,

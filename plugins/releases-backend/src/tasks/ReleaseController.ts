@@ -12,12 +12,15 @@ async function eachLimited<T>(
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      await fn(item);
-    }
-  });
+  const workers = Array.from(
+    { length: Math.min(limit, items.length) },
+    async () => {
+      while (next < items.length) {
+        const item = items[next++];
+        await fn(item);
+      }
+    },
+  );
   await Promise.all(workers);
 }
 
@@ -60,7 +63,10 @@ export class ReleaseController {
         .some(s => !isReleaseFinished(s.record.release.state));
       if (!needed) return;
       try {
-        snapshots.set(key, await this.engine.cluster.snapshot(cluster, namespace));
+        snapshots.set(
+          key,
+          await this.engine.cluster.snapshot(cluster, namespace),
+        );
       } catch (error) {
         this.logger.warn(
           `Release controller: cannot read ${key}: ${describeKubeError(error)}`,
@@ -73,14 +79,19 @@ export class ReleaseController {
       const key = `${s.record.release.cluster}/${s.record.release.namespace}`;
       try {
         const after = await this.engine.reconcile(s, snapshots.get(key));
-        if (after.revision !== s.revision || after.appliedGeneration !== s.appliedGeneration) {
+        if (
+          after.revision !== s.revision ||
+          after.appliedGeneration !== s.appliedGeneration
+        ) {
           changed += 1;
         }
       } catch (error) {
         if (error instanceof SimulatedCrash) throw error;
         errors += 1;
         this.logger.warn(
-          `Release controller: release ${s.record.release.id}: ${describeKubeError(error)}`,
+          `Release controller: release ${
+            s.record.release.id
+          }: ${describeKubeError(error)}`,
         );
       }
     });

@@ -14,6 +14,7 @@ import { authServiceFactory } from '@backstage/backend-defaults/auth';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
+import type { JsonObject } from '@backstage/types';
 import { ServiceUnavailableError } from '@backstage/errors';
 import authPlugin from '@backstage/plugin-auth-backend';
 import {
@@ -115,7 +116,8 @@ function permissionsFactory(rules = SAMPLE_RULES) {
             if (SEES_ALL.includes(user) && r.permission.name === 'terminal.sessions.read') {
               return { result: AuthorizeResult.ALLOW };
             }
-            if (rules[r.permission.name] && ['user:default/pete', 'user:default/paula'].includes(user)) {
+            // Like the fincloud policy: every signed-in user owns something (maybe nothing).
+            if (rules[r.permission.name]) {
               return {
                 result: AuthorizeResult.CONDITIONAL,
                 pluginId: 'catalog',
@@ -151,7 +153,8 @@ export class CapturingAuditor {
   failHigh = false;
 
   factory() {
-    const self = this;
+    const events = this.events;
+    const failHigh = () => this.failHigh;
     return createServiceFactory({
       service: coreServices.auditor,
       deps: { httpAuth: coreServices.httpAuth, auth: coreServices.auth },
@@ -171,7 +174,7 @@ export class CapturingAuditor {
         return {
           async createEvent(options: AuditorServiceCreateEventOptions) {
             if (
-              self.failHigh &&
+              failHigh() &&
               (options.severityLevel === 'high' || options.severityLevel === 'critical')
             ) {
               throw new ServiceUnavailableError('audit trail unavailable; action refused: test outage');
@@ -182,17 +185,17 @@ export class CapturingAuditor {
               severityLevel: options.severityLevel ?? 'low',
               actor,
             };
-            self.events.push({ ...base, status: 'initiated', meta: { ...options.meta } });
+            events.push({ ...base, status: 'initiated', meta: { ...options.meta } });
             return {
               async success(params) {
-                self.events.push({
+                events.push({
                   ...base,
                   status: 'succeeded',
                   meta: { ...options.meta, ...params?.meta },
                 });
               },
               async fail(params) {
-                self.events.push({
+                events.push({
                   ...base,
                   status: 'failed',
                   meta: { ...options.meta, ...params?.meta },
@@ -311,7 +314,7 @@ export async function startTerminalBackend(options: {
                 skipTLSVerify: true,
               },
             ],
-            terminal: options.terminal ?? {},
+            terminal: (options.terminal ?? {}) as JsonObject,
           },
           tmpDir: tmp,
         },

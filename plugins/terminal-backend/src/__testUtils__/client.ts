@@ -83,7 +83,13 @@ export class TerminalClient {
   ): Promise<Extract<TerminalServerMessage, { type: T }>> {
     const from = options.from ?? 0;
     return new Promise((resolve, reject) => {
-      const check = () => {
+      let timer: NodeJS.Timeout | undefined = undefined;
+      let check: () => void = () => undefined;
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+      };
+      check = () => {
         const found = this.messages
           .slice(from)
           .find(m => m.type === type && (!options.where || options.where(m)));
@@ -99,14 +105,10 @@ export class TerminalClient {
           );
         }
       };
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         cleanup();
         reject(new Error(`timed out waiting for "${type}": ${JSON.stringify(this.messages.slice(-5))}`));
       }, options.timeoutMs ?? 15_000);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.listeners.delete(check);
-      };
       this.listeners.add(check);
       check();
     });

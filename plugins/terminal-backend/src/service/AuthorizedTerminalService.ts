@@ -82,7 +82,7 @@ export class AuthorizedTerminalService {
     if (readable === 'all') {
       return { page: await this.inner.listSessions(query, 'all'), scope: 'all' };
     }
-    if (readable.length === 0) {
+    if (readable === 'none' || (readable.length === 0 && query.entityRef)) {
       throw new NotAllowedError(
         query.entityRef
           ? `You may not read the terminal sessions of ${query.entityRef} (terminal.sessions.read)`

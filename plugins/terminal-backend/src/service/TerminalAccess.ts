@@ -45,19 +45,20 @@ export class TerminalAccess {
 
   /**
    * Which entities' sessions the caller may read: all (platform, auditors,
-   * services), or those of the candidates the policy allows one by one
-   * (owners and leads), or none.
+   * services); those of the candidates the policy allows one by one when
+   * its answer is conditional (owners and leads: possibly none of them); or
+   * none at all (denied).
    */
   async readableEntities(
     credentials: BackstageCredentials,
     candidates: () => Promise<string[]>,
-  ): Promise<'all' | string[]> {
+  ): Promise<'all' | 'none' | string[]> {
     const [overall] = await this.permissions.authorizeConditional(
       [{ permission: terminalSessionsReadPermission }],
       { credentials },
     );
     if (overall.result === AuthorizeResult.ALLOW) return 'all';
-    if (overall.result === AuthorizeResult.DENY) return [];
+    if (overall.result === AuthorizeResult.DENY) return 'none';
     const refs = await candidates();
     if (refs.length === 0) return [];
     const decisions = await this.permissions.authorize(

@@ -121,6 +121,7 @@ export class TerminalSession implements LiveSession {
   private idleWarned = false;
   private countdownSent = new Set<number>();
   private ticker: NodeJS.Timeout | undefined;
+  private boxTimer: NodeJS.Timeout | undefined;
   private justification: string | undefined;
   private justificationWaiter: ((text: string) => void) | undefined;
   private earlyJustification: string | undefined;
@@ -349,6 +350,12 @@ export class TerminalSession implements LiveSession {
     this.lastInput = Date.now();
     this.ticker = setInterval(() => this.tick(), 1000);
     this.ticker.unref?.();
+    // The time box ends on time, not at the next tick.
+    this.boxTimer = setTimeout(
+      () => void this.end('max-duration'),
+      Math.max(0, this.expiresAt - Date.now()),
+    );
+    this.boxTimer.unref?.();
 
     if (request.mode === 'shell') {
       await this.startShell();
@@ -698,6 +705,7 @@ export class TerminalSession implements LiveSession {
       rule: decision.rule,
     };
     this.recorder?.input(`${line.slice(0, 4096)}\r`);
+    // eslint-disable-next-line no-control-regex
     this.recorder?.output(`$ ${shownLine.replace(/[\x00-\x1f\x7f]/g, '?')}\r\n`);
 
     if (!decision.allowed) {
@@ -859,6 +867,10 @@ export class TerminalSession implements LiveSession {
   private tick() {
     if (this.state !== 'live') return;
     const now = Date.now();
+    if (now >= this.expiresAt) {
+      void this.end('max-duration');
+      return;
+    }
     const idleMs = this.deps.config.limits.idleMs;
     const idleFor = now - this.lastInput;
     const warnAt = Math.max(idleMs - 60_000, idleMs / 2);
@@ -915,13 +927,15 @@ export class TerminalSession implements LiveSession {
   }
 
   private async doEnd(
-    reason: SessionEndReason,
+    requested: SessionEndReason,
     extra: { error?: Error; terminatedBy?: string; reason?: string },
   ) {
+    let reason = requested;
     const { deps, request } = this;
     const wasLive = this.state === 'live' || this.auditEvent !== undefined;
     this.state = 'ending';
     if (this.ticker) clearInterval(this.ticker);
+    if (this.boxTimer) clearTimeout(this.boxTimer);
     if (this.pauseTimer) clearInterval(this.pauseTimer);
     this.running?.abort('interrupt');
     this.shellStdin?.end();

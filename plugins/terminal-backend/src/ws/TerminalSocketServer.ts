@@ -67,11 +67,17 @@ function auditRequest(upgrade: IncomingMessage, token: string, path: string) {
 }
 
 /**
- * The terminal's WebSocket endpoint (`/api/terminal/ws`), accepted the way
- * Backstage's signals backend accepts its WebSocket in this release: the
- * plugin's router sees the HTTP server on the first request (any request:
- * the UI lists pods before it opens a terminal), subscribes to its
- * `upgrade` event and handles upgrades for its own path only.
+ * The terminal's WebSocket endpoint (`/api/terminal/ws`).
+ *
+ * Backstage 1.55 has no WebSocket API for plugins. Node hands an upgrade
+ * request to Express as a normal request while the HTTP server has no
+ * `upgrade` listener, and only to the listeners once one exists. Backstage's
+ * Kubernetes proxy relies on the first (it upgrades inside its route), the
+ * signals backend adds a listener. So the terminal does both, without
+ * breaking either: it upgrades inside its own route, and adds an `upgrade`
+ * listener (for its path only) just when another plugin has added one. It
+ * learns the HTTP server from the first request through its router: the
+ * plugin requests its own `/health` at startup.
  */
 export class TerminalSocketServer {
   private readonly wss = new WebSocketServer({
@@ -81,7 +87,8 @@ export class TerminalSocketServer {
     handleProtocols: protocols =>
       protocols.has(TERMINAL_WS_PROTOCOL) ? TERMINAL_WS_PROTOCOL : false,
   });
-  private readonly servers = new WeakSet<Server>();
+  private readonly watched = new WeakSet<Server>();
+  private readonly attached = new WeakSet<Server>();
   private basePath: string | undefined;
   private closed = false;
 
@@ -105,44 +112,70 @@ export class TerminalSocketServer {
     return this.basePath;
   }
 
-  /** Express middleware: subscribes to the HTTP server's upgrades on the first request that reaches the plugin. */
+  /** Express middleware, first in the plugin's router: upgrades `/ws` requests that reach it, and watches the HTTP server. */
   middleware(): RequestHandler {
-    return (req, res, next) => {
+    return (req, _res, next) => {
       const server = (req.socket as unknown as { server?: Server }).server;
-      if (server) this.attach(server);
-      if (req.headers.upgrade?.toLowerCase() === 'websocket') {
-        // The server had no upgrade listener yet, so this upgrade came in as
-        // a plain request; the next attempt is handled (the UI retries).
-        res.status(503).set('Retry-After', '0').json({
-          error: {
-            name: 'ServiceUnavailableError',
-            message: 'The terminal WebSocket endpoint is starting; connect again',
-          },
-        });
+      if (server) this.watch(server);
+      const upgrade =
+        req.headers.upgrade?.toLowerCase() === 'websocket' &&
+        (req.headers.connection ?? '')
+          .toLowerCase()
+          .split(',')
+          .some(t => t.trim() === 'upgrade');
+      if (upgrade && req.path === '/ws') {
+        // The socket leaves Express here: no response is ever written.
+        void this.onUpgrade(req, req.socket, Buffer.alloc(0), req.originalUrl);
         return;
       }
       next();
     };
   }
 
-  attach(server: Server) {
-    if (this.servers.has(server)) return;
-    this.servers.add(server);
+  /** Adds the `upgrade` listener once the server has one from another plugin (then upgrades no longer reach Express). */
+  watch(server: Server) {
+    if (this.watched.has(server)) return;
+    this.watched.add(server);
+    if (server.listenerCount('upgrade') > 0) {
+      this.attach(server);
+      return;
+    }
+    const onNewListener = (event: string | symbol) => {
+      if (event !== 'upgrade' || this.attached.has(server)) return;
+      server.off('newListener', onNewListener);
+      // after the other listener is in place
+      setImmediate(() => this.attach(server));
+    };
+    server.on('newListener', onNewListener);
+  }
+
+  private attach(server: Server) {
+    if (this.attached.has(server)) return;
+    this.attached.add(server);
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       void this.onUpgrade(request, socket, head);
     });
   }
 
-  private async onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
-    if (this.closed) return;
+  private async onUpgrade(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    fullUrl = request.url,
+  ) {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
     let path: string;
     try {
       path = await this.path();
     } catch (error) {
       this.deps.logger.error(`Terminal WebSocket: no base URL: ${error}`);
+      socket.destroy();
       return;
     }
-    const url = new URL(request.url ?? '/', 'http://backend.local');
+    const url = new URL(fullUrl ?? '/', 'http://backend.local');
     if (url.pathname !== path) {
       // Under the terminal's base path but not its endpoint: say so and close
       // (a socket nobody answers would hang until the client gives up).
@@ -168,12 +201,16 @@ export class TerminalSocketServer {
 
   private closeWith(ws: WebSocket, code: number, message: string) {
     if (ws.readyState !== WebSocket.OPEN) return;
+    ws.resume(); // read the browser's close frame, or the close hangs
     ws.send(JSON.stringify({ type: 'notice', level: 'error', message }));
     ws.send(JSON.stringify({ type: 'closed', reason: message }));
     ws.close(code, message.slice(0, 120));
   }
 
   private async onConnection(ws: WebSocket, request: IncomingMessage, url: URL) {
+    // Hold the browser's first messages (a shell's justification comes at
+    // once) until the session listens for them.
+    ws.pause();
     const token = tokenFrom(request);
     if (!token) {
       this.closeWith(
@@ -228,6 +265,7 @@ export class TerminalSocketServer {
       sessionRequest,
       this.deps,
     );
+    ws.resume();
     await session.start();
   }
 

@@ -151,14 +151,46 @@ describe('who may open which terminal', () => {
     expect(oscar.closedMessage.reason).toMatch(/second person's approval/);
   });
 
-  it('answers 404 to an upgrade on another path of the plugin', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${backend.port}/api/terminal/other`);
-    const status = await new Promise(resolve => {
-      ws.on('open', () => resolve('open'));
-      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+  const upgradeStatus = (path: string) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${backend.port}${path}`);
+    return new Promise(resolve => {
+      ws.on('open', () => {
+        resolve('open');
+        ws.terminate();
+      });
+      ws.on('unexpected-response', (_req, res) => {
+        resolve(res.statusCode);
+        ws.terminate();
+      });
       ws.on('error', () => undefined);
     });
-    expect(status).toBe(404);
-    ws.terminate();
+  };
+
+  it('answers an upgrade on another path of the plugin with an HTTP error, not a hang', async () => {
+    expect(await upgradeStatus('/api/terminal/other')).toBe(401);
+  });
+
+  it('keeps working once another plugin listens for upgrades (as the signals backend does)', async () => {
+    // Like signals: a listener that ignores URLs it does not own. From now on
+    // Node gives upgrades to the listeners only, never to Express.
+    const other = (req: any) => void req;
+    backend.server.on('upgrade', other);
+    try {
+      const client = TerminalClient.connect({
+        port: backend.port,
+        token: await backend.tokenFor('pete'),
+        namespace: 'payments',
+        pod,
+        container: 'payment-gateway',
+      });
+      await client.ready();
+      expect((await client.run('ls /tmp')).exit?.code).toBe(0);
+      client.close();
+      expect((await client.closed).code).toBe(1000);
+      // and another path under the plugin is refused rather than left hanging
+      expect(await upgradeStatus('/api/terminal/other')).toBe(404);
+    } finally {
+      backend.server.off('upgrade', other);
+    }
   });
 });

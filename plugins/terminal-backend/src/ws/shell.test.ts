@@ -53,7 +53,7 @@ describe.each(databases.eachSupportedId())('break-glass shell on %p', databaseId
   }
 
   /** Types a line and waits until the shell prints its prompt again. */
-  async function type(client: TerminalClient, screen: Screen | undefined, text: string) {
+  async function type(client: TerminalClient, _screen: Screen | undefined, text: string) {
     const from = client.messages.length;
     client.send({ type: 'stdin', data: text });
     const deadline = Date.now() + 10_000;
