@@ -107,6 +107,7 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
     await pete.mouse.move(0, 0);
     await pete.screenshot({
       path: screenshotPath('monitoring-dashboard'),
+      animations: 'disabled',
       fullPage: true,
     });
 
@@ -130,7 +131,10 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
     await expect(preview).toContainText(/Current value: [\d.]+ %/);
     await expect(preview).toContainText('Would not fire now');
     await expect(preview.getByLabel('PromQL')).toContainText('> 10');
-    await pete.screenshot({ path: screenshotPath('monitoring-rule-editor') });
+    await pete.screenshot({
+      path: screenshotPath('monitoring-rule-editor'),
+      animations: 'disabled',
+    });
     await editor.getByRole('button', { name: 'Save rule' }).click();
     await expect(editor).toBeHidden();
     await expect(pete.getByRole('row', { name: `Rule ${RULE}` })).toContainText(
@@ -176,6 +180,7 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
     ).toBeVisible();
     await pete.screenshot({
       path: screenshotPath('monitoring-alert-firing'),
+      animations: 'disabled',
       fullPage: true,
     });
 
@@ -189,7 +194,10 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
     await pete
       .locator('.MuiCard-root', { has: pete.getByText('Golden signals') })
       .first()
-      .screenshot({ path: screenshotPath('monitoring-card') });
+      .screenshot({
+        path: screenshotPath('monitoring-card'),
+        animations: 'disabled',
+      });
 
     // pete silences it for an hour, saying why.
     await pete.goto(`${MONITORING}?range=15m`);
@@ -205,6 +213,7 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
     await expect(dialog.getByRole('button', { name: 'Silence' })).toBeEnabled();
     await pete.screenshot({
       path: screenshotPath('monitoring-silence-dialog'),
+      animations: 'disabled',
     });
     await dialog.getByRole('button', { name: 'Silence' }).click();
     await expect(dialog).toBeHidden();
@@ -282,13 +291,17 @@ test.describe('monitoring with a real Prometheus and Alertmanager', () => {
     ).toHaveAttribute('href', MONITORING);
     await oscar.screenshot({
       path: screenshotPath('monitoring-alert-center'),
+      animations: 'disabled',
       fullPage: true,
     });
     await oscar.getByRole('tab', { name: 'Noise' }).click();
     await expect(
       oscar.getByRole('region', { name: 'Top firing rules' }),
     ).toContainText(RULE, { timeout: 60_000 });
-    await oscar.screenshot({ path: screenshotPath('monitoring-noise') });
+    await oscar.screenshot({
+      path: screenshotPath('monitoring-noise'),
+      animations: 'disabled',
+    });
 
     // pete expires the silence and deletes the rule; Alertmanager agrees.
     await pete
