@@ -15,7 +15,6 @@ import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { ClusterSim, startClusterSim } from '@fincloud/cluster-sim';
 import { ConfigFincloudClusters } from '@fincloud/plugin-fincloud-node';
-import { Dashboard } from '@fincloud/plugin-monitoring-common';
 import { PrometheusClient } from './clients/PrometheusClient';
 import { readMonitoringConfig } from './config/readConfig';
 import { DefaultMonitoringService } from './service/DefaultMonitoringService';
@@ -28,34 +27,12 @@ import {
   Started,
 } from './__testUtils__/promStack';
 import { sampleEntities } from './__testUtils__/fixtures';
+import { eventually, lastValue } from './__testUtils__/live';
 
 jest.setTimeout(180_000);
 
 const PG = 'component:default/payment-gateway';
 const user = { credentials: mockCredentials.user('user:default/pete') };
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what}${last ? `: ${last}` : ''}`,
-      );
-    }
-    await new Promise(r => setTimeout(r, 500));
-  }
-}
 
 describeWithPrometheus(
   'live: simulator → Prometheus → Alertmanager → the monitoring service',
@@ -115,14 +92,6 @@ describeWithPrometheus(
       await Promise.all([prom?.stop(), am?.stop(), sim?.stop()]);
       rmSync(rulesDir, { recursive: true, force: true });
     });
-
-    const lastValue = (d: Dashboard, panel: string) => {
-      const series = d.panels.find(p => p.id === panel)?.series ?? [];
-      const values = series
-        .map(s => [...s.points].reverse().find(([, v]) => v !== null)?.[1])
-        .filter((v): v is number => typeof v === 'number');
-      return values.length ? Math.max(...values) : undefined;
-    };
 
     const dashboard = () => {
       const now = Date.now();

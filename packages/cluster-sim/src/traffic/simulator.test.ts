@@ -957,6 +957,53 @@ describe('metrics', () => {
     ).toBeGreaterThan(100 * 1024 * 1024);
   });
 
+  it("exports every pod's labels on kube_pod_labels, named as kube-state-metrics names them", () => {
+    const world = canaryWorld({ http: weighted(90, 10), rps: 10 });
+    world.pods[2].metadata!.labels = {
+      ...world.pods[2].metadata!.labels,
+      'app.kubernetes.io/name': 'payment-gateway',
+      'pod-template-hash': '7d4b9c8f6',
+      teamName: 'payments',
+      'a.b': 'x',
+      a_b: 'y',
+      quoted: 'say "hi"',
+    };
+    const { samples, sim } = run(world, 1);
+    const labelsOf = (podName: string) =>
+      samples.filter(
+        s => s.name === 'kube_pod_labels' && s.labels.pod === podName,
+      );
+    expect(labelsOf('payment-gateway-v1-abc12')).toEqual([
+      {
+        name: 'kube_pod_labels',
+        labels: {
+          namespace: NS,
+          pod: 'payment-gateway-v1-abc12',
+          uid: 'uid-payment-gateway-v1-abc12',
+          label_app: 'payment-gateway',
+          label_version: 'v1',
+        },
+        value: 1,
+      },
+    ]);
+    const [v2] = labelsOf('payment-gateway-v2-ghi56');
+    expect(v2.labels).toEqual({
+      namespace: NS,
+      pod: 'payment-gateway-v2-ghi56',
+      uid: 'uid-payment-gateway-v2-ghi56',
+      label_app: 'payment-gateway',
+      label_version: 'v2',
+      label_app_kubernetes_io_name: 'payment-gateway',
+      label_pod_template_hash: '7d4b9c8f6',
+      label_team_name: 'payments',
+      // `a.b` and `a_b` both become label_a_b: suffixed in key order.
+      label_a_b_conflict1: 'x',
+      label_a_b_conflict2: 'y',
+      label_quoted: 'say \\"hi\\"',
+    });
+    expect(sim.renderMetrics(world)).toContain('# TYPE kube_pod_labels gauge');
+  });
+
   it('counters stay monotonic across ticks and the series of deleted pods disappear', () => {
     const world = canaryWorld({ http: weighted(50, 50), rps: 100 });
     const sim = createTrafficSimulator({ seed: 'mono' });

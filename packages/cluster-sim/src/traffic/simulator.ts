@@ -976,12 +976,21 @@ class Simulator implements TrafficSimulator {
     const ready: string[] = [];
     const phase: string[] = [];
     const restarts: string[] = [];
+    const podLabels: string[] = [];
     for (const pod of [...world.pods].sort((a, b) =>
       podKey(a).localeCompare(podKey(b)),
     )) {
       const id = `namespace="${esc(pod.metadata?.namespace ?? '')}",pod="${esc(
         pod.metadata?.name ?? '',
       )}",uid="${esc(pod.metadata?.uid ?? '')}"`;
+      podLabels.push(
+        `kube_pod_labels{${[
+          id,
+          ...kubeLabelsToPrometheus(pod.metadata?.labels ?? {}).map(
+            ([k, v]) => `${k}="${esc(v)}"`,
+          ),
+        ].join(',')}} 1`,
+      );
       const cond =
         pod.status?.conditions?.find(c => c.type === 'Ready')?.status ??
         'Unknown';
@@ -1006,6 +1015,14 @@ class Simulator implements TrafficSimulator {
         );
       }
     }
+    lines.push(
+      family(
+        'kube_pod_labels',
+        'gauge',
+        'Kubernetes labels converted to Prometheus labels.',
+        podLabels,
+      ),
+    );
     lines.push(
       family(
         'kube_pod_status_ready',
@@ -1163,6 +1180,36 @@ function hash(s: string): number {
   let h = 0;
   for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
   return h;
+}
+
+/**
+ * A Kubernetes label set as kube-state-metrics exports it on `kube_pod_labels`
+ * (here as with `--metric-labels-allowlist=pods=[*]`): keys sorted, each
+ * `label_` + the key with every character outside `[a-zA-Z0-9_]` turned into
+ * `_` and camelCase into snake_case; keys that end up the same get
+ * `_conflict1`, `_conflict2`, ... in that order.
+ */
+function kubeLabelsToPrometheus(
+  labels: Record<string, string>,
+): Array<[string, string]> {
+  const keys = Object.keys(labels).sort();
+  const names = keys.map(
+    k =>
+      `label_${k
+        .replace(/[^a-zA-Z0-9_]/g, '_')
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .toLowerCase()}`,
+  );
+  const total = new Map<string, number>();
+  for (const n of names) total.set(n, (total.get(n) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  return keys.map((k, i) => {
+    const n = names[i];
+    if (total.get(n)! === 1) return [n, labels[k]];
+    const count = (seen.get(n) ?? 0) + 1;
+    seen.set(n, count);
+    return [`${n}_conflict${count}`, labels[k]];
+  });
 }
 
 export function esc(v: string): string {

@@ -3,6 +3,12 @@
  * an hour of linear counters whose rates, ratios and histogram quantiles are
  * known exactly, for every default panel, plus series whose label values
  * are injection attempts and an ALERTS history for the noise report.
+ *
+ * payment-gateway runs as a release leaves it mid-canary: v1 in the
+ * Deployment `payment-gateway`, v2 in a second Deployment
+ * `payment-gateway-v2`, the pods of both labelled `app: payment-gateway`
+ * and `version: v1|v2`. A service is selected by that `app` label, so both
+ * versions count; Deployments whose names merely start the same do not.
  */
 import { Entity } from '@backstage/catalog-model';
 
@@ -13,7 +19,10 @@ export const T_START = T_END - 3600;
 
 export const NS = 'payments';
 export const WL = 'payment-gateway';
+/** The Deployment a release created for v2 (`<workload>-<version>`). */
+export const CANARY_DEPLOYMENT = `${WL}-v2`;
 const POD = (i: number) => `${WL}-7d4b9c8f6-${['abcde', 'fghjk', 'lmnpq'][i]}`;
+const CANARY_POD = `${CANARY_DEPLOYMENT}-5c6d7e8f9-rstuv`;
 
 /** Label values that try to break out of a PromQL string or regex. */
 export const EVIL_VALUES = [
@@ -27,8 +36,10 @@ export const EVIL_VALUES = [
   'trailing\\',
   'tab\there',
 ];
-/** The request rate of the series whose destination_workload is EVIL_VALUES[i]. */
+/** The request rate of the series whose destination_app is EVIL_VALUES[i]. */
 export const evilRate = (i: number) => 100 + i;
+/** The memory of the pod whose `app` label (label_app) is EVIL_VALUES[i]. */
+export const evilMemory = (i: number) => 1000 + i;
 /** The request rate of the series whose namespace is EVIL_VALUES[0]. */
 export const EVIL_NAMESPACE_RATE = 555;
 
@@ -76,6 +87,7 @@ const istio = (labels: Record<string, string>) => ({
   reporter: 'destination',
   destination_workload_namespace: NS,
   destination_workload: WL,
+  destination_app: WL,
   ...labels,
 });
 
@@ -91,9 +103,11 @@ export const EXPECTED = {
     p95: { v1: 48.75, v2: 97.5 },
     p99: { v1: 49.75, v2: 99.5 },
   },
-  cpuCores: 0.75,
-  memoryBytes: 3 * 512 * 1024 * 1024,
-  readyPods: 3,
+  /** cores per version: three v1 pods at 0.25, one v2 pod at 0.1 */
+  cpuCores: { v1: 0.75, v2: 0.1 },
+  memoryBytes: { v1: 3 * 512 * 1024 * 1024, v2: 256 * 1024 * 1024 },
+  /** three v1 pods and one v2 pod, all ready */
+  readyPods: 4,
 };
 
 /** Firing episodes (minutes after T_START, [on, off)) of the ALERTS history. */
@@ -160,11 +174,15 @@ export function fixtureOpenMetrics(start = T_START, end = T_END): string {
   );
   counter(
     'istio_requests_total',
-    istio({ destination_version: 'v2', response_code: '200' }),
+    istio({
+      destination_workload: CANARY_DEPLOYMENT,
+      destination_version: 'v2',
+      response_code: '200',
+    }),
     3,
   );
   // What the filters must leave out: the client side's reports, another
-  // workload whose name starts the same, another namespace.
+  // service whose name starts the same, another namespace.
   counter(
     'istio_requests_total',
     istio({
@@ -178,6 +196,7 @@ export function fixtureOpenMetrics(start = T_START, end = T_END): string {
     'istio_requests_total',
     istio({
       destination_workload: `${WL}-worker`,
+      destination_app: `${WL}-worker`,
       destination_version: 'v1',
       response_code: '200',
     }),
@@ -195,7 +214,14 @@ export function fixtureOpenMetrics(start = T_START, end = T_END): string {
   const bucket = (version: string, le: string, perSecond: number) =>
     counter(
       'istio_request_duration_milliseconds_bucket',
-      istio({ destination_version: version, response_code: '200', le }),
+      istio({
+        ...(version === 'v2'
+          ? { destination_workload: CANARY_DEPLOYMENT }
+          : {}),
+        destination_version: version,
+        response_code: '200',
+        le,
+      }),
       perSecond,
     );
   for (const [le, v1, v2] of [
@@ -208,18 +234,52 @@ export function fixtureOpenMetrics(start = T_START, end = T_END): string {
     bucket('v2', le, v2);
   }
 
-  // USE: three pods of payment-gateway, and a worker whose pods must not count.
-  for (let i = 0; i < 3; i++) {
-    const pod = { namespace: NS, pod: POD(i) };
+  // USE: three v1 pods of payment-gateway and the v2 pod of the canary
+  // Deployment; a worker (another service, its name starting the same) whose
+  // pods must not count, and a pod of the same name in another namespace.
+  const podLabels = (
+    pod: { namespace: string; pod: string },
+    uid: string,
+    labels: Record<string, string>,
+    extra: Record<string, string> = {},
+  ) =>
+    series.push({
+      name: 'kube_pod_labels',
+      labels: {
+        ...pod,
+        uid,
+        ...Object.fromEntries(
+          Object.entries(labels).map(([k, v]) => [`label_${k}`, v]),
+        ),
+        ...extra,
+      },
+      value: () => 1,
+    });
+  const servicePods = [
+    ...[0, 1, 2].map(i => ({
+      pod: POD(i),
+      version: 'v1',
+      cpu: 0.25,
+      memoryMb: 512,
+    })),
+    { pod: CANARY_POD, version: 'v2', cpu: 0.1, memoryMb: 256 },
+  ];
+  servicePods.forEach(({ pod: name, version, cpu, memoryMb }, i) => {
+    const pod = { namespace: NS, pod: name };
+    podLabels(pod, `uid-${i}`, {
+      app: WL,
+      version,
+      pod_template_hash: name.split('-').slice(-2)[0],
+    });
     counter(
       'container_cpu_usage_seconds_total',
       { ...pod, container: 'app', cpu: 'total' },
-      0.25,
+      cpu,
     );
     series.push({
       name: 'container_memory_working_set_bytes',
       labels: { ...pod, container: 'app' },
-      value: () => 512 * 1024 * 1024,
+      value: () => memoryMb * 1024 * 1024,
     });
     series.push({
       name: 'kube_pod_status_ready',
@@ -237,8 +297,16 @@ export function fixtureOpenMetrics(start = T_START, end = T_END): string {
       labels: { ...pod, uid: `uid-${i}`, container: 'app' },
       value: t => (i === 0 && t >= end - start - 300 ? 2 : 0),
     });
-  }
+  });
+  // A second kube-state-metrics replica reporting the same pod: still one pod.
+  podLabels(
+    { namespace: NS, pod: POD(0) },
+    'uid-0',
+    { app: WL, version: 'v1' },
+    { instance: 'kube-state-metrics-2' },
+  );
   const worker = { namespace: NS, pod: `${WL}-worker-5f6d7c8b9-zzzzz` };
+  podLabels(worker, 'uid-worker', { app: `${WL}-worker`, version: 'v1' });
   counter(
     'container_cpu_usage_seconds_total',
     { ...worker, container: 'app', cpu: 'total' },
@@ -249,19 +317,34 @@ export function fixtureOpenMetrics(start = T_START, end = T_END): string {
     labels: { ...worker, container: 'app' },
     value: () => 999,
   });
+  const elsewhere = { namespace: 'web', pod: POD(0) };
+  podLabels(elsewhere, 'uid-web', { app: WL, version: 'v1' });
+  counter(
+    'container_cpu_usage_seconds_total',
+    { ...elsewhere, container: 'app', cpu: 'total' },
+    3,
+  );
 
   // Injection attempts as label values.
-  EVIL_VALUES.forEach((evil, i) =>
+  EVIL_VALUES.forEach((evil, i) => {
     counter(
       'istio_requests_total',
       istio({
         destination_workload: evil,
+        destination_app: evil,
         destination_version: 'v1',
         response_code: '200',
       }),
       evilRate(i),
-    ),
-  );
+    );
+    const pod = { namespace: NS, pod: `evil-${i}-7d4b9c8f6-abcde` };
+    podLabels(pod, `uid-evil-${i}`, { app: evil, version: 'v1' });
+    series.push({
+      name: 'container_memory_working_set_bytes',
+      labels: { ...pod, container: 'app' },
+      value: () => evilMemory(i),
+    });
+  });
   counter(
     'istio_requests_total',
     istio({

@@ -6,10 +6,13 @@
  *     which only parses a single series selector: `or vector(1)` or a second
  *     selector would be a parse error;
  *  2. the selector finds exactly the one series whose label is that value
- *     (escaping round-trips byte for byte), and the query built from the
- *     request-rate panel answers that series' known rate and nothing else
- *     (an injected `vector(1)` would add a 1);
- *  3. regex holes match the value literally (`.*` is not a wildcard).
+ *     (escaping round-trips byte for byte), and the queries built from the
+ *     request-rate panel (Istio's `destination_app`) and the memory panel
+ *     (the join on kube-state-metrics' `label_app`) answer that series'
+ *     known value and nothing else (an injected `vector(1)` would add a 1);
+ *  3. regex holes match the value literally (`.*` is not a wildcard): the
+ *     default panels' `$version`, and `$workload` in the pod-name pattern
+ *     the README offers where kube-state-metrics exports no pod labels.
  * The entity layer also refuses such values before any query is built
  * (see entityTarget.test.ts); this is the defence underneath it.
  */
@@ -23,6 +26,7 @@ import {
 import {
   EVIL_NAMESPACE_RATE,
   EVIL_VALUES,
+  evilMemory,
   evilRate,
   fixtureOpenMetrics,
   NS,
@@ -54,6 +58,7 @@ describeWithPrometheus('PromQL injection through template variables', () => {
   }
 
   const requestRate = DEFAULT_PANELS.find(p => p.id === 'request-rate')!;
+  const memory = DEFAULT_PANELS.find(p => p.id === 'memory')!;
 
   function render(
     source: string,
@@ -71,18 +76,21 @@ describeWithPrometheus('PromQL injection through template variables', () => {
   it.each(EVIL_VALUES.map((v, i) => [JSON.stringify(v), v, i] as const))(
     'keeps workload %s one label value',
     async (_name, evil, i) => {
-      const selector = render(
-        'istio_requests_total{reporter="destination",destination_workload_namespace="$namespace",destination_workload="$workload"}',
-        { workload: evil },
-      );
-      const series = await api('/api/v1/series', {
-        'match[]': selector,
-        start: String(T_START),
-        end: String(T_END),
-      });
-      expect(series.status).toBe(200);
-      expect(series.body.data).toHaveLength(1);
-      expect(series.body.data[0].destination_workload).toBe(evil);
+      for (const selector of [
+        'istio_requests_total{reporter="destination",destination_workload_namespace="$namespace",destination_app="$workload"}',
+        'kube_pod_labels{namespace="$namespace",label_app="$workload"}',
+      ]) {
+        const series = await api('/api/v1/series', {
+          'match[]': render(selector, { workload: evil }),
+          start: String(T_START),
+          end: String(T_END),
+        });
+        expect(series.status).toBe(200);
+        expect(series.body.data).toHaveLength(1);
+        expect(
+          series.body.data[0].destination_app ?? series.body.data[0].label_app,
+        ).toBe(evil);
+      }
 
       const query = render(requestRate.query, { workload: evil });
       const result = await api('/api/v1/query', { query, time: String(T_END) });
@@ -91,6 +99,18 @@ describeWithPrometheus('PromQL injection through template variables', () => {
         {
           metric: { destination_version: 'v1' },
           value: [T_END, String(evilRate(i))],
+        },
+      ]);
+
+      const pods = await api('/api/v1/query', {
+        query: render(memory.query, { workload: evil }),
+        time: String(T_END),
+      });
+      expect(pods.status).toBe(200);
+      expect(pods.body.data.result).toEqual([
+        {
+          metric: { label_version: 'v1' },
+          value: [T_END, String(evilMemory(i))],
         },
       ]);
     },
@@ -108,10 +128,13 @@ describeWithPrometheus('PromQL injection through template variables', () => {
   });
 
   it('matches regex holes literally', async () => {
-    const memory = DEFAULT_PANELS.find(p => p.id === 'memory')!;
-    // `.*` as a workload: only the pod literally named `.*-12345-abcde`.
+    // `.*` as a workload in the README's pod-name pattern: only the pod
+    // literally named `.*-12345-abcde`, none of the payment-gateway pods.
     const literal = await api('/api/v1/query', {
-      query: render(memory.query, { workload: '.*' }),
+      query: render(
+        'sum(container_memory_working_set_bytes{namespace="$namespace",pod=~"$workload(-[a-z0-9][a-z0-9.-]*)?-[a-z0-9]+-[a-z0-9]{5}"})',
+        { workload: '.*' },
+      ),
       time: String(T_END),
     });
     expect(literal.body.data.result).toEqual([
@@ -119,14 +142,17 @@ describeWithPrometheus('PromQL injection through template variables', () => {
     ]);
     // A version with regex syntax matches no version at all.
     for (const version of ['.*', 'v1|v2', 'v[12]']) {
-      const result = await api('/api/v1/query', {
-        query: render(requestRate.query, { version }),
-        time: String(T_END),
-      });
-      expect({ version, result: result.body.data.result }).toEqual({
-        version,
-        result: [],
-      });
+      for (const p of [requestRate, memory]) {
+        const result = await api('/api/v1/query', {
+          query: render(p.query, { version }),
+          time: String(T_END),
+        });
+        expect({
+          version,
+          panel: p.id,
+          result: result.body.data.result,
+        }).toEqual({ version, panel: p.id, result: [] });
+      }
     }
     // Without a version, every version.
     const all = await api('/api/v1/query', {

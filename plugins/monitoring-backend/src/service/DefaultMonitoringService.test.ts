@@ -123,7 +123,7 @@ describeWithPrometheus('DefaultMonitoringService', () => {
   const range = { from: (T_START + 900) * 1000, to: T_END * 1000, step: 60 };
 
   describe('dashboards', () => {
-    it('answers every default panel with the exact values of the data, per version', async () => {
+    it('answers every default panel with the exact values of the data, per version, counting every Deployment of the service', async () => {
       const service = makeService();
       const d = await service.dashboard(PG, range, user);
 
@@ -170,8 +170,19 @@ describeWithPrometheus('DefaultMonitoringService', () => {
           EXPECTED.latency.p99[v],
         );
       }
-      expectAll(values(panel(d, 'cpu')), EXPECTED.cpuCores);
-      expectAll(values(panel(d, 'memory')), EXPECTED.memoryBytes);
+      // v2 runs in the canary Deployment payment-gateway-v2: its traffic
+      // (above) and its pods count; the worker's and another namespace's do not.
+      for (const v of ['v1', 'v2'] as const) {
+        expectAll(
+          values(panel(d, 'cpu'), { version: v }),
+          EXPECTED.cpuCores[v],
+        );
+        expectAll(
+          values(panel(d, 'memory'), { version: v }),
+          EXPECTED.memoryBytes[v],
+        );
+      }
+      expect(panel(d, 'cpu').series).toHaveLength(2);
       expectAll(values(panel(d, 'ready-pods')), EXPECTED.readyPods);
       const restarts = values(panel(d, 'restarts'));
       expect(restarts[0]).toBe(0);
@@ -198,7 +209,7 @@ describeWithPrometheus('DefaultMonitoringService', () => {
       expect(series.points[series.points.length - 1][1]).toBeNull();
     });
 
-    it('filters the RED panels to one version when asked', async () => {
+    it('filters the panels to one version when asked', async () => {
       const d = await makeService().dashboard(
         PG,
         { ...range, version: 'v2' },
@@ -208,6 +219,15 @@ describeWithPrometheus('DefaultMonitoringService', () => {
         { version: 'v2' },
       ]);
       expect(d.versions).toEqual(['v2']);
+      // The pod panels too: only the v2 pod.
+      expect(panel(d, 'cpu').series.map(s => s.labels)).toEqual([
+        { version: 'v2' },
+      ]);
+      expectAll(
+        values(panel(d, 'cpu'), { version: 'v2' }),
+        EXPECTED.cpuCores.v2,
+      );
+      expectAll(values(panel(d, 'ready-pods')), 1);
     });
 
     it('picks a step for about 240 points when none is given', async () => {
@@ -266,7 +286,7 @@ describeWithPrometheus('DefaultMonitoringService', () => {
               title: 'Broken',
               unit: 'count',
               query:
-                'sum(rate(istio_requests_total{destination_workload="$workload"}[$__rate_interval])) by (',
+                'sum(rate(istio_requests_total{destination_app="$workload"}[$__rate_interval])) by (',
             },
           ],
         },

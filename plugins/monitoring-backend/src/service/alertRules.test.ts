@@ -168,9 +168,11 @@ describeWithPrometheus('alert rules', () => {
         severity: 'warning',
       },
     });
+    // The service is its `app` label: every Deployment of it (a canary's too).
     expect(String(rule.expr)).toMatch(
-      /^\(.*destination_workload="payment-gateway".*\) > 5$/,
+      /^\(.*destination_app="payment-gateway".*\) > 5$/,
     );
+    expect(String(rule.expr)).not.toContain('destination_workload=');
 
     expect(await service.rules(PG, user)).toEqual([
       highErrors,
@@ -312,7 +314,8 @@ describeWithPrometheus('alert rules', () => {
       currentValue: 10,
       wouldFire: false,
     });
-    // "Too little traffic": the total rate, compared from below.
+    // "Too little traffic": the total rate of both versions (v2 served by the
+    // canary Deployment payment-gateway-v2), compared from below.
     expect(
       await service.previewRule(
         PG,
@@ -326,6 +329,18 @@ describeWithPrometheus('alert rules', () => {
       ),
     ).toMatchObject({
       currentValue: expect.closeTo(13, 6),
+      wouldFire: true,
+      valid: true,
+    });
+    // CPU of the whole service: the v1 pods and the canary's (0.75 + 0.1 cores).
+    expect(
+      await service.previewRule(
+        PG,
+        { ...highErrors, metric: 'cpu', comparison: '>', threshold: 0.8 },
+        user,
+      ),
+    ).toMatchObject({
+      currentValue: expect.closeTo(0.85, 6),
       wouldFire: true,
       valid: true,
     });
