@@ -48,6 +48,12 @@ export interface Config {
         maxLineLength?: number;
         /** Bytes waiting for the browser before reading the pod stops (default 256 KiB). */
         backpressureBytes?: number;
+        /**
+         * What all live sessions of one backend may hold in send buffers and
+         * recording backlogs together (default 64 MiB): with many sessions,
+         * each one's share shrinks (never below 16 KiB / two recording chunks).
+         */
+        bufferBudgetBytes?: number;
       };
       restricted?: {
         /** Maximum session length in minutes (default 60). */
@@ -94,7 +100,7 @@ export interface Config {
         chunkBytes?: number;
         /** ... or this old (default 1000 ms). */
         flushMillis?: number;
-        /** Unwritten recording bytes before reading the pod pauses (default 4 MiB). */
+        /** Unwritten recording bytes before reading the pod pauses (default 1 MiB). */
         maxBacklogBytes?: number;
       };
     };

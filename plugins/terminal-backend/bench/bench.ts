@@ -11,7 +11,7 @@
  *      recording, audit) → exec → simulator and back;
  *    - Backstage's Kubernetes proxy exec path (`/api/kubernetes/proxy`,
  *      the sim configured as cluster `sim`).
- * 2. 200 concurrent restricted sessions with output flowing (1 MB per
+ * 2. 200 concurrent restricted sessions with output flowing (500 kB per
  *    command, in a loop), 20 of them reading slowly: the backend process's
  *    RSS growth and whether every byte arrived.
  *
@@ -19,7 +19,14 @@
  * (default 200), BENCH_SECONDS (flood duration, default 30).
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,7 +40,7 @@ const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 200);
 const FLOOD_SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const SLOW_READERS = Math.round(SESSIONS / 10);
 const ARCHIVE = '/var/log/app/archive/app-2024-11-27.log';
-const CHUNK = 1_000_000;
+const CHUNK = 500_000;
 
 const children: ChildProcess[] = [];
 const tmp = mkdtempSync(join(tmpdir(), 'terminal-bench-'));
@@ -43,6 +50,7 @@ function cleanup() {
 }
 process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
 
 async function freePort(): Promise<number> {
   return new Promise(res => {
@@ -64,11 +72,9 @@ function start(name: string, args: string[], cwd: string, env: Record<string, st
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  const log = join(tmp, `${name}.log`);
-  const out: Buffer[] = [];
-  child.stdout!.on('data', d => out.push(d));
-  child.stderr!.on('data', d => out.push(d));
-  child.on('exit', () => writeFileSync(log, Buffer.concat(out)));
+  const log = createWriteStream(join(tmp, `${name}.log`));
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
   children.push(child);
   return child;
 }
@@ -258,6 +264,10 @@ async function floodSession(port: number, token: string, pod: string, slow: bool
       received += Buffer.byteLength(m.data) - (m.data.match(/\r\n/g)?.length ?? 0);
     }
     if (m.type === 'exit') onExit?.(m.code);
+    if (m.type === 'decision' && !m.decision.allowed) {
+      console.error(`refused: ${m.decision.rule}`);
+      onExit?.(-2);
+    }
     if (m.type === 'closed') closedReason = m.reason;
   });
   ws.on('error', () => undefined);
@@ -276,7 +286,15 @@ async function floodSession(port: number, token: string, pod: string, slow: bool
       await new Promise(r => setTimeout(r, 2000));
       socket.resume();
     }
-    const code = await exited;
+    const code = await Promise.race([
+      exited,
+      new Promise<number>(r => setTimeout(() => r(-1), 60_000)),
+    ]);
+    if (code === -1) {
+      console.error(`a session waited 60 s for its command to end (received ${received - before} bytes)`);
+      short++;
+      break;
+    }
     commands++;
     if (code !== 0 || received - before !== CHUNK) short++;
   }
@@ -321,6 +339,7 @@ async function main() {
       `    archiveDirectory: '${join(tmp, 'archive')}'`,
       '  terminal:',
       `    limits: { maxSessionsPerUser: ${SESSIONS + 10}, maxSessionsPerEntity: ${SESSIONS + 10} }`,
+      ...(process.env.BENCH_RECORD === 'false' ? ['    restricted: { record: false }'] : []),
       '',
     ].join('\n'),
   );
@@ -408,6 +427,8 @@ async function main() {
   );
   const elapsed = (Date.now() - started) / 1000;
   clearInterval(sampler);
+  await new Promise(r => setTimeout(r, 10_000));
+  const after = rssOf(backend.pid!);
   const bytes = results2.reduce((a, r) => a + r.received, 0);
   const commands = results2.reduce((a, r) => a + r.commands, 0);
   const short = results2.reduce((a, r) => a + r.short, 0);
@@ -421,10 +442,13 @@ async function main() {
   console.log(`| sessions ended early | ${closed} |`);
   console.log(`| backend RSS before | ${(baseline / 1048576).toFixed(0)} MiB |`);
   console.log(`| backend RSS peak | ${(peak / 1048576).toFixed(0)} MiB (growth ${((peak - baseline) / 1048576).toFixed(0)} MiB, goal < 200) |`);
+  console.log(`| backend RSS 10 s after the sessions closed | ${(after / 1048576).toFixed(0)} MiB |`);
   cleanup();
   await new Promise(r => setTimeout(r, 1000));
-  rmSync(tmp, { recursive: true, force: true });
-  process.exit(short === 0 && closed === 0 ? 0 : 1);
+  const ok = short === 0 && closed === 0;
+  if (ok) rmSync(tmp, { recursive: true, force: true });
+  else console.log(`logs kept in ${tmp}`);
+  process.exit(ok ? 0 : 1);
 }
 
 main().catch(error => {

@@ -23,6 +23,7 @@ export interface TerminalConfig {
     maxOutputBytesPerCommand: number;
     maxLineLength: number;
     backpressureBytes: number;
+    bufferBudgetBytes: number;
   };
   restricted: { maxMs: number; record: boolean };
   shell: {
@@ -262,6 +263,11 @@ export function readTerminalConfig(config: Config): TerminalConfig {
         'fincloud.terminal.limits.backpressureBytes',
         256 * 1024,
       ),
+      bufferBudgetBytes: positive(
+        config,
+        'fincloud.terminal.limits.bufferBudgetBytes',
+        64 * 1024 * 1024,
+      ),
     },
     restricted: {
       maxMs: minutes('fincloud.terminal.restricted.maxMinutes', 60),
@@ -319,7 +325,7 @@ export function readTerminalConfig(config: Config): TerminalConfig {
       maxBacklogBytes: positive(
         config,
         'fincloud.terminal.recording.maxBacklogBytes',
-        4 * 1024 * 1024,
+        1024 * 1024,
       ),
     },
   };

@@ -80,6 +80,10 @@ export class StreamingMasker {
   }
 
   private maskLines(text: string): string {
+    // The common case, no private key in sight: one pass over the whole text.
+    if (!this.inPem && !text.includes('PRIVATE KEY-----')) {
+      return this.masker.mask(text);
+    }
     const parts = text.split(/(\n)/);
     let out = '';
     for (const part of parts) {

@@ -146,7 +146,7 @@ describe.each(databases.eachSupportedId())('DatabaseTerminalStore on %p', databa
     for await (const c of recordings.read(s.id)) read.push(c);
     expect(read).toEqual(chunks);
     await expect(recordings.append(s.id, 3, 'again')).rejects.toThrow();
-  });
+  }, 30_000); // 40 sequential writes: slow on a loaded machine
 
   it('ends the sessions of a replica that stopped beating, with a high audit event', async () => {
     const events: any[] = [];

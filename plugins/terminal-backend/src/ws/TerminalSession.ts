@@ -130,6 +130,8 @@ export class TerminalSession implements LiveSession {
   private readonly queue: TerminalClientMessage[] = [];
   private execWs: WebSocket | undefined;
   private shellStdin: PassThrough | undefined;
+  private pendingStdin: string[] = [];
+  private pendingStdinChars = 0;
   private paused = false;
   private pauseTimer: NodeJS.Timeout | undefined;
   private running: { abort: (why: 'interrupt' | 'timeout' | 'output') => void } | undefined;
@@ -163,7 +165,20 @@ export class TerminalSession implements LiveSession {
 
   private send(message: TerminalServerMessage) {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(JSON.stringify(message), () => this.checkPressure());
+    this.ws.send(JSON.stringify(message));
+    this.pressureCheck();
+  }
+
+  /** After each output: a growing browser buffer or recording backlog pauses the pod's stream (the pause timer watches them drain). */
+  private pressureCheck() {
+    if (this.paused) return;
+    const { limit, backlogLimit } = this.bufferLimits();
+    if (
+      this.ws.bufferedAmount > limit ||
+      (this.recorder?.backlogBytes ?? 0) > backlogLimit
+    ) {
+      this.checkPressure();
+    }
   }
 
   private notice(level: 'info' | 'warning' | 'error', message: string) {
@@ -560,7 +575,7 @@ export class TerminalSession implements LiveSession {
         this.idleWarned = false;
         if (this.request.mode === 'shell') {
           this.recorder?.input(message.data);
-          this.shellStdin?.write(message.data);
+          this.writeStdin(message.data);
         } else if (message.data.includes('\u0003')) {
           this.running?.abort('interrupt');
         }
@@ -589,6 +604,25 @@ export class TerminalSession implements LiveSession {
     if (this.execWs && this.request.mode === 'shell') this.sendResize();
   }
 
+  /**
+   * Keystrokes straight onto the exec stream's stdin channel (0), without a
+   * stream in between; held (up to 64 KiB) until the stream is open.
+   */
+  private writeStdin(data: string) {
+    if (this.execWs?.readyState !== WebSocket.OPEN || this.pendingStdin.length > 0) {
+      if (this.pendingStdinChars + data.length <= 64 * 1024) {
+        this.pendingStdin.push(data);
+        this.pendingStdinChars += data.length;
+      }
+      return;
+    }
+    const payload = Buffer.from(data, 'utf8');
+    const frame = Buffer.allocUnsafe(payload.length + 1);
+    frame[0] = 0;
+    payload.copy(frame, 1);
+    this.execWs.send(frame);
+  }
+
   private sendResize() {
     if (this.execWs?.readyState !== WebSocket.OPEN) return;
     const payload = Buffer.from(JSON.stringify({ Width: this.cols, Height: this.rows }));
@@ -597,10 +631,26 @@ export class TerminalSession implements LiveSession {
 
   // ------------------------------------------------------------------ exec plumbing
 
+  /**
+   * What this session may hold in the browser's send buffer and in its
+   * recording backlog: the configured limits, shrunk so that all live
+   * sessions of this backend together stay within `bufferBudgetBytes`.
+   */
+  private bufferLimits() {
+    const { limits, recording } = this.deps.config;
+    const share = limits.bufferBudgetBytes / Math.max(1, this.deps.registry.size) / 2;
+    return {
+      limit: Math.max(16 * 1024, Math.min(limits.backpressureBytes, share)),
+      backlogLimit: Math.max(
+        2 * recording.chunkBytes,
+        Math.min(recording.maxBacklogBytes, share),
+      ),
+    };
+  }
+
   /** Pauses reading from the pod while the browser or the recorder lag behind. */
   private checkPressure() {
-    const limit = this.deps.config.limits.backpressureBytes;
-    const backlogLimit = this.deps.config.recording.maxBacklogBytes;
+    const { limit, backlogLimit } = this.bufferLimits();
     const high =
       this.ws.bufferedAmount > limit ||
       (this.recorder?.backlogBytes ?? 0) > backlogLimit;
@@ -761,6 +811,7 @@ export class TerminalSession implements LiveSession {
       if (!text) return;
       this.send({ type: 'output', data: text });
       this.recorder?.output(text);
+      this.pressureCheck();
     };
     const limit = deps.config.limits.maxOutputBytesPerCommand;
     const abort = (why: 'interrupt' | 'timeout' | 'output') => {
@@ -842,13 +893,19 @@ export class TerminalSession implements LiveSession {
         if (!text) return;
         this.send({ type: 'output', data: text });
         this.recorder?.output(text);
+        this.pressureCheck();
       },
     });
-    // The terminal size once the exec stream is open.
+    // The terminal size, then what was typed meanwhile, once the exec stream is open.
     const opened = setInterval(() => {
       if (this.execWs || this.state !== 'live') {
         clearInterval(opened);
-        if (this.execWs) this.sendResize();
+        if (this.execWs) {
+          this.sendResize();
+          const held = this.pendingStdin.splice(0);
+          this.pendingStdinChars = 0;
+          for (const data of held) this.writeStdin(data);
+        }
       }
     }, 5);
     const result = await run;
