@@ -123,7 +123,7 @@ function terminalSocketCloseCode(
       ws.send(JSON.stringify({ type: 'justification', text: 'permission matrix: a written reason' }));
     }
   });
-  return new Promise((resolve, reject) => {
+  return new Promise((settle, reject) => {
     const timer = setTimeout(() => {
       ws.terminate();
       reject(new Error('the terminal WebSocket did not close within 20 s'));
@@ -131,7 +131,7 @@ function terminalSocketCloseCode(
     ws.on('error', () => undefined);
     ws.on('close', code => {
       clearTimeout(timer);
-      resolve(code);
+      settle(code);
     });
   });
 }

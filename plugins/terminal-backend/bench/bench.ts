@@ -253,6 +253,10 @@ async function floodSession(port: number, token: string, pod: string, slow: bool
   let short = 0;
   let closedReason: string | undefined;
   let onExit: ((code: number) => void) | undefined;
+  const nextExit = () =>
+    new Promise<number>(r => {
+      onExit = r;
+    });
   let ready: () => void = () => undefined;
   const readyP = new Promise<void>(r => {
     ready = r;
@@ -276,9 +280,7 @@ async function floodSession(port: number, token: string, pod: string, slow: bool
   const socket = (ws as any)._socket;
   while (Date.now() < deadline && !closedReason) {
     const before = received;
-    const exited = new Promise<number>(r => {
-      onExit = r;
-    });
+    const exited = nextExit();
     ws.send(JSON.stringify({ type: 'line', line: `head -c ${CHUNK} ${ARCHIVE}` }));
     if (slow) {
       // a browser tab that stops reading for a while

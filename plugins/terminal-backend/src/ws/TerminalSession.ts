@@ -567,7 +567,9 @@ export class TerminalSession implements LiveSession {
           this.notice('error', 'Lines are for restricted mode; a shell takes stdin.');
           return;
         }
-        void this.runLine(message.line);
+        this.runLine(message.line).catch(error =>
+          this.deps.logger.error(`Session ${this.id}: a command failed unexpectedly: ${error}`),
+        );
         return;
       case 'stdin':
         if (typeof message.data !== 'string') return;
@@ -979,7 +981,13 @@ export class TerminalSession implements LiveSession {
     reason: SessionEndReason,
     extra: { error?: Error; terminatedBy?: string; reason?: string } = {},
   ): Promise<void> {
-    if (!this.endPromise) this.endPromise = this.doEnd(reason, extra);
+    if (!this.endPromise) {
+      // Never rejects: callers fire and forget (a socket closing), and a
+      // store that is gone (backend shutting down) must not crash the process.
+      this.endPromise = this.doEnd(reason, extra).catch(error =>
+        this.deps.logger.error(`Could not end session ${this.id} cleanly: ${error}`),
+      );
+    }
     return this.endPromise;
   }
 

@@ -125,7 +125,9 @@ export class TerminalSocketServer {
           .some(t => t.trim() === 'upgrade');
       if (upgrade && req.path === '/ws') {
         // The socket leaves Express here: no response is ever written.
-        void this.onUpgrade(req, req.socket, Buffer.alloc(0), req.originalUrl);
+        this.onUpgrade(req, req.socket, Buffer.alloc(0), req.originalUrl).catch(
+          error => this.failed(req.socket, error),
+        );
         return;
       }
       next();
@@ -153,8 +155,15 @@ export class TerminalSocketServer {
     if (this.attached.has(server)) return;
     this.attached.add(server);
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      void this.onUpgrade(request, socket, head);
+      this.onUpgrade(request, socket, head).catch(error =>
+        this.failed(socket, error),
+      );
     });
+  }
+
+  private failed(socket: Duplex, error: unknown) {
+    this.deps.logger.error(`Terminal WebSocket upgrade failed: ${error}`);
+    socket.destroy();
   }
 
   private async onUpgrade(
@@ -191,7 +200,10 @@ export class TerminalSocketServer {
     }
     try {
       this.wss.handleUpgrade(request, socket, head, ws => {
-        void this.onConnection(ws, request, url);
+        this.onConnection(ws, request, url).catch(error => {
+          this.deps.logger.error(`Terminal WebSocket session failed: ${error}`);
+          ws.terminate();
+        });
       });
     } catch (error) {
       this.deps.logger.error(`Terminal WebSocket upgrade failed: ${error}`);
