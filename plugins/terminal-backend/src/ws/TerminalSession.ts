@@ -704,6 +704,8 @@ export class TerminalSession implements LiveSession {
         .then(
           execWs => {
             this.execWs = execWs;
+            // Still held back from the previous command: this stream too.
+            if (this.paused) execWs.pause();
             execWs.on('close', () => {
               if (this.execWs === execWs) this.execWs = undefined;
               resolve({ status });
@@ -819,7 +821,10 @@ export class TerminalSession implements LiveSession {
     const abort = (why: 'interrupt' | 'timeout' | 'output') => {
       if (stopped) return;
       stopped = why;
-      this.execWs?.close();
+      // A stream held back by back-pressure cannot read the pod's closing
+      // handshake: cut it at once rather than after ws's 30 s close timeout.
+      if (this.paused) this.execWs?.terminate();
+      else this.execWs?.close();
     };
     this.running = { abort };
     const timeout = setTimeout(() => abort('timeout'), deps.config.limits.commandTimeoutMs);

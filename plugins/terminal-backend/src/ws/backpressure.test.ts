@@ -97,4 +97,53 @@ describe('back-pressure', () => {
     expect(received).toBe(size);
     ws.close();
   });
+
+  it('keeps holding the pod back for the next command while the browser is still behind', async () => {
+    const token = await backend.tokenFor('pete');
+    const query = new URLSearchParams({
+      entityRef: 'component:default/payment-gateway',
+      cluster: 'sim',
+      namespace: 'payments',
+      pod: sim.podOf('payments', 'payment-gateway'),
+      container: 'payment-gateway',
+    });
+    const ws = new WebSocket(`ws://127.0.0.1:${backend.port}/api/terminal/ws?${query}`, [
+      TERMINAL_WS_PROTOCOL,
+      `${TERMINAL_WS_BEARER_PREFIX}${token}`,
+    ]);
+    let sessionId = '';
+    ws.on('message', data => {
+      const m = JSON.parse(String(data));
+      if (m.type === 'ready') sessionId = m.sessionId;
+    });
+    await new Promise(r => ws.on('open', r));
+    const bytesOut = async () => {
+      // the heartbeat (0.1 s here) persists the counters
+      await new Promise(r => setTimeout(r, 500));
+      const res = await request(backend.server)
+        .get(`/api/terminal/sessions/${sessionId}`)
+        .set('authorization', `Bearer ${token}`);
+      return res.body.bytesOut as number;
+    };
+    while (!sessionId) await new Promise(r => setTimeout(r, 20));
+
+    // The browser stops reading; a 64 MiB command fills what it may hold.
+    const socket = (ws as any)._socket;
+    socket.pause();
+    ws.send(JSON.stringify({ type: 'line', line: `cat ${ARCHIVE}` }));
+    await new Promise(r => setTimeout(r, 2000));
+    // Ctrl-C ends it at once, although its stream is held back.
+    ws.send(JSON.stringify({ type: 'stdin', data: '\u0003' }));
+    await new Promise(r => setTimeout(r, 1000));
+    const afterFirst = await bytesOut();
+    expect(afterFirst).toBeLessThan(16 * 1024 * 1024);
+
+    // The next command starts while the browser is still behind: its stream
+    // must be held back too, not read into the backend's memory.
+    ws.send(JSON.stringify({ type: 'line', line: `cat ${ARCHIVE}` }));
+    await new Promise(r => setTimeout(r, 3000));
+    const afterSecond = await bytesOut();
+    expect(afterSecond - afterFirst).toBeLessThan(16 * 1024 * 1024);
+    ws.terminate();
+  });
 });
