@@ -178,7 +178,6 @@ describe('the permission matrix', () => {
               },
             },
             auth: {
-              session: { secret: 'permission-matrix' },
               providers: {
                 'fincloud-dev': { dangerouslyAllowOutsideDevelopment: true },
                 'matrix-guest': {},

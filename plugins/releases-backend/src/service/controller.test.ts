@@ -206,8 +206,8 @@ describe.each(databases.eachSupportedId())(
       expect(generations).toEqual(
         Array.from({ length: final.intentGeneration }, (_, i) => i + 1),
       );
-      // Both backends did some of the work.
-      expect(new Set(applies.map(a => a.instance)).size).toBe(2);
+      // Which backend wins each race is up to timing (usually both win
+      // some); what matters is above: every intent applied exactly once.
     });
 
     it('detects a VirtualService edited by hand, shows it, does not overwrite it, and re-applies on resume', async () => {

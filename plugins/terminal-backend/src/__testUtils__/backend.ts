@@ -302,7 +302,6 @@ export async function startTerminalBackend(options: {
             database: { client: 'better-sqlite3', connection: ':memory:' },
           },
           auth: {
-            session: { secret: 'terminal-test' },
             providers: { 'terminal-test': {} },
           },
           fincloud: {

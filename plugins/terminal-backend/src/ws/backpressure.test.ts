@@ -34,8 +34,8 @@ describe('back-pressure', () => {
     await sim?.stop();
   });
 
-  it('stops reading from the pod while the browser does not read, and then delivers every byte', async () => {
-    const token = await backend.tokenFor('pete');
+  /** A restricted session into payment-gateway, as the browser opens it. */
+  function openRestricted(token: string): WebSocket {
     const query = new URLSearchParams({
       entityRef: 'component:default/payment-gateway',
       cluster: 'sim',
@@ -43,10 +43,15 @@ describe('back-pressure', () => {
       pod: sim.podOf('payments', 'payment-gateway'),
       container: 'payment-gateway',
     });
-    const ws = new WebSocket(`ws://127.0.0.1:${backend.port}/api/terminal/ws?${query}`, [
+    return new WebSocket(`ws://127.0.0.1:${backend.port}/api/terminal/ws?${query}`, [
       TERMINAL_WS_PROTOCOL,
       `${TERMINAL_WS_BEARER_PREFIX}${token}`,
     ]);
+  }
+
+  it('stops reading from the pod while the browser does not read, and then delivers every byte', async () => {
+    const token = await backend.tokenFor('pete');
+    const ws = openRestricted(token);
     let received = 0; // bytes of output, CR of the CRLF conversion left out
     let sessionId = '';
     let size = 0;
@@ -100,17 +105,7 @@ describe('back-pressure', () => {
 
   it('keeps holding the pod back for the next command while the browser is still behind', async () => {
     const token = await backend.tokenFor('pete');
-    const query = new URLSearchParams({
-      entityRef: 'component:default/payment-gateway',
-      cluster: 'sim',
-      namespace: 'payments',
-      pod: sim.podOf('payments', 'payment-gateway'),
-      container: 'payment-gateway',
-    });
-    const ws = new WebSocket(`ws://127.0.0.1:${backend.port}/api/terminal/ws?${query}`, [
-      TERMINAL_WS_PROTOCOL,
-      `${TERMINAL_WS_BEARER_PREFIX}${token}`,
-    ]);
+    const ws = openRestricted(token);
     let sessionId = '';
     ws.on('message', data => {
       const m = JSON.parse(String(data));

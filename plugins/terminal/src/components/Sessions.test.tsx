@@ -285,15 +285,20 @@ describe('Sessions', () => {
 });
 
 describe('Replay', () => {
+  jest.setTimeout(60_000);
   async function openReplay() {
     sessionsBackend();
     renderTerminal(<TerminalSessionsPage />, {
       role: 'amy',
       routeEntries: [`/${SHELL_ID}`],
     });
-    const controls = await screen.findByRole('group', {
-      name: 'Replay controls',
-    });
+    // The player is lazy-loaded with xterm.js: its first load in a cold
+    // test run (transforming xterm) can take long on a busy machine.
+    const controls = await screen.findByRole(
+      'group',
+      { name: 'Replay controls' },
+      { timeout: 40_000 },
+    );
     const replay = () =>
       screen.getByRole('log', { name: 'Replay' }).textContent ?? '';
     return { controls, replay };
