@@ -11,6 +11,12 @@ export type {
   StartClusterSimOptions,
 } from './testing/startClusterSim';
 export { FaultInjector } from './testing/faults';
+export {
+  describeWithPrograms,
+  findProgram,
+  freePort,
+  requireProgram,
+} from './testing/programs';
 export type { FaultRule, FaultVerb, ActiveFault } from './testing/faults';
 export { Simulator } from './server/Simulator';
 export type { SimulatorOptions } from './server/Simulator';

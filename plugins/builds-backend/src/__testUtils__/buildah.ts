@@ -23,6 +23,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { findProgram } from '@fincloud/cluster-sim';
 
 const run = promisify(execFile);
 
@@ -94,11 +95,7 @@ const SKIP = /^\/usr\/share\/(doc|man|info|locale|lintian)\//;
 
 /** Whether buildah is installed (the test skips or fails without it). */
 export function buildahPath(): string | undefined {
-  const found = spawnSync('sh', ['-c', 'command -v buildah'], {
-    encoding: 'utf8',
-  });
-  const p = found.stdout.trim();
-  return found.status === 0 && p ? p : undefined;
+  return findProgram('buildah');
 }
 
 function sharedLibraries(binary: string): string[] {

@@ -6,85 +6,44 @@
  */
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import {
-  accessSync,
-  constants,
   mkdtempSync,
   openSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import {
+  describeWithPrograms,
+  findProgram,
+  freePort,
+  requireProgram,
+} from '@fincloud/cluster-sim';
 import { stringify } from 'yaml';
 
 const run = promisify(execFile);
 
-export function findBinary(names: string[]): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    for (const name of names) {
-      try {
-        accessSync(join(dir, name), constants.X_OK);
-        return join(dir, name);
-      } catch {
-        // not here
-      }
-    }
-  }
-  return undefined;
-}
+const INSTALL = 'sudo apt-get install -y prometheus prometheus-alertmanager';
 
 export const BINARIES = {
-  prometheus: findBinary(['prometheus']),
-  promtool: findBinary(['promtool']),
-  alertmanager: findBinary(['prometheus-alertmanager', 'alertmanager']),
+  prometheus: findProgram('prometheus'),
+  promtool: findProgram('promtool'),
+  alertmanager: findProgram('prometheus-alertmanager', 'alertmanager'),
 };
 
-const haveAll = Object.values(BINARIES).every(Boolean);
-
-/**
- * `describe` when Prometheus, promtool and Alertmanager are installed (or in
- * CI, where their absence must fail), `describe.skip` with a message
- * otherwise.
- */
+/** `describe` when Prometheus, promtool and Alertmanager are installed, or in CI; skipped with a message otherwise. */
 export function describeWithPrometheus(name: string, fn: () => void) {
-  if (haveAll || process.env.FINCLOUD_CI) {
-    // eslint-disable-next-line jest/valid-title, jest/valid-describe-callback
-    describe(name, fn);
-    return;
-  }
-  // eslint-disable-next-line no-console
-  console.warn(
-    `skipping "${name}": it needs a real Prometheus, promtool and Alertmanager; install them with \`sudo apt-get install -y prometheus prometheus-alertmanager\` (in CI, FINCLOUD_CI=1, this is a failure)`,
-  );
-  // Skipped only where the programs are missing and not in CI (said above).
-  // eslint-disable-next-line jest/valid-title, jest/valid-describe-callback, jest/no-disabled-tests
-  describe.skip(name, fn);
+  describeWithPrograms({ programs: BINARIES, install: INSTALL }, name, fn);
 }
 
 /** Fails with the install hint when a binary is missing (CI). */
 export function requireBinary(name: keyof typeof BINARIES): string {
-  const path = BINARIES[name];
-  if (!path) {
-    throw new Error(
-      `${name} is not installed: sudo apt-get install -y prometheus prometheus-alertmanager`,
-    );
-  }
-  return path;
+  return requireProgram(name, BINARIES[name], INSTALL);
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+export { freePort };
 
 async function waitFor(
   what: string,

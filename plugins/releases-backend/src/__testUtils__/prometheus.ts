@@ -1,57 +1,28 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import {
-  accessSync,
-  constants,
-  mkdtempSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import {
+  describeWithPrograms,
+  findProgram,
+  freePort,
+  requireProgram,
+} from '@fincloud/cluster-sim';
+
+const INSTALL = 'sudo apt-get install -y prometheus';
 
 /** The `prometheus` binary on the PATH (Debian's package), if installed. */
 export function prometheusBinary(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, 'prometheus');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return findProgram('prometheus');
 }
 
-/**
- * `describe` when Prometheus is installed, or in CI (FINCLOUD_CI=1) where its
- * absence must fail; otherwise skipped with a message saying what to install.
- */
+/** `describe` when Prometheus is installed, or in CI; skipped with a message otherwise. */
 export function describeWithPrometheus(name: string, fn: () => void) {
-  if (prometheusBinary() || process.env.FINCLOUD_CI) {
-    // eslint-disable-next-line jest/valid-title, jest/valid-describe-callback
-    describe(name, fn);
-    return;
-  }
-  // eslint-disable-next-line no-console
-  console.warn(
-    `SKIPPED "${name}": it needs a real Prometheus; install it with \`sudo apt-get install -y prometheus\` (in CI, FINCLOUD_CI=1, this is a failure)`,
+  describeWithPrograms(
+    { programs: { prometheus: prometheusBinary() }, install: INSTALL },
+    name,
+    fn,
   );
-  // Skipped only on a machine without Prometheus and outside CI (said above).
-  // eslint-disable-next-line jest/valid-title, jest/valid-describe-callback, jest/no-disabled-tests
-  describe.skip(name, fn);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface RunningPrometheus {
@@ -63,12 +34,7 @@ export interface RunningPrometheus {
 export async function startPrometheus(
   target: string,
 ): Promise<RunningPrometheus> {
-  const binary = prometheusBinary();
-  if (!binary) {
-    throw new Error(
-      'prometheus is not installed (sudo apt-get install -y prometheus), and FINCLOUD_CI is set: the metric gate tests must run',
-    );
-  }
+  const binary = requireProgram('prometheus', prometheusBinary(), INSTALL);
   const dir = mkdtempSync(join(tmpdir(), 'releases-prometheus-'));
   writeFileSync(
     join(dir, 'prometheus.yml'),
